@@ -1,0 +1,153 @@
+"""The ``feeds`` command (also ``python -m feeds``).
+
+Exit codes (DESIGN.md contract): 0 done (source failures are recorded, not fatal); 1 an operational
+error feeds could not get past; 2 usage or config error; 75 another run holds the lock. A user's
+mistake prints one line naming the file/key and the reason, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from feeds import __version__, pipeline
+from feeds import config as config_module
+from feeds.config import Config
+from feeds.errors import ConfigError, FeedsError, LockHeld
+from feeds.lock import run_lock
+from feeds.logs import setup_logging
+from feeds.store import Store
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 75
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    "config_path",
+    default="config.yaml",
+    show_default=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Config file; relative paths in it are relative to its folder.",
+)
+@click.option("-v", "--verbose", count=True, help="More logging (-vv for debug).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
+@click.option("--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.version_option(__version__, prog_name="feeds")
+@click.pass_context
+def cli(ctx: click.Context, config_path: Path, verbose: int, quiet: bool, log_format: str) -> None:
+    """Aggregate local posts and remote feeds; republish per-category Atom, RSS and JSON Feed."""
+    setup_logging(verbose=verbose, quiet=quiet, fmt=log_format)
+    ctx.obj = config_path
+
+
+def load_config(ctx: click.Context) -> Config:
+    path: Path = ctx.find_root().obj
+    return config_module.load(path)
+
+
+@contextmanager
+def open_store(config: Config) -> Iterator[Store]:
+    store = Store.open(config.store_path)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+@cli.command()
+@click.option("--once", is_flag=True, help="Run one cycle and exit (for cron). This is the only mode of `run`.")
+@click.option("--all", "force_all", is_flag=True, help="Fetch every remote source now, not just the due ones.")
+@click.pass_context
+def run(ctx: click.Context, once: bool, force_all: bool) -> None:
+    """One cycle: scan posts, fetch due feeds, store, rebuild changed feeds, deliver webhooks."""
+    config = load_config(ctx)
+    with run_lock(config.store_path), open_store(config) as store:
+        summary = pipeline.run_cycle(config, store, force_all=force_all, progress=_progress_bar())
+    click.echo(summary.line())
+
+
+@cli.command()
+@click.pass_context
+def build(ctx: click.Context) -> None:
+    """Rewrite every output feed from the store (files whose bytes are unchanged are left alone)."""
+    config = load_config(ctx)
+    with open_store(config) as store:
+        result = pipeline.build(config, store)
+    click.echo(f"{len(result.written)} files written, {result.categories} feeds checked in {config.output_path}")
+
+
+@cli.command()
+@click.option("--category", help="Only entries in this category slug.")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="At most this many entries.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object a line.")
+@click.pass_context
+def entries(ctx: click.Context, category: str | None, limit: int | None, as_json: bool) -> None:
+    """Stored entries, newest first."""
+    config = load_config(ctx)
+    with open_store(config) as store:
+        for entry in store.entries.recent(category, limit):
+            if as_json:
+                click.echo(json.dumps(entry.to_json(), ensure_ascii=False))
+            else:
+                click.echo(f"{entry.published:%Y-%m-%d %H:%M}  {','.join(entry.categories):<22} {entry.title}")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="One JSON object a line.")
+@click.pass_context
+def failures(ctx: click.Context, as_json: bool) -> None:
+    """Posts and feeds that were rejected, with the reason (cleared when they next succeed)."""
+    config = load_config(ctx)
+    with open_store(config) as store:
+        for failure in store.entries.failures():
+            if as_json:
+                record = {"source": failure.source, "location": failure.location, "line": failure.line}
+                click.echo(json.dumps({**record, "reason": failure.reason}, ensure_ascii=False))
+            else:
+                click.echo(str(failure))
+
+
+def _progress_bar() -> pipeline.Progress | None:
+    """A counter on an interactive terminal only; cron and CI get none."""
+    if not sys.stderr.isatty():
+        return None
+    seen = [0]
+
+    def tick(count: int) -> None:
+        seen[0] += count
+        if seen[0] % 250 == 0:
+            click.echo(f"\r{seen[0]} posts scanned", err=True, nl=False)
+
+    return tick
+
+
+def main() -> None:
+    """Entry point: map our errors to one line and the contract's exit codes."""
+    try:
+        code = cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(EXIT_ERROR)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(EXIT_USAGE if isinstance(exc, click.UsageError) else exc.exit_code)
+    except ConfigError as exc:
+        click.echo(f"feeds: config error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    except LockHeld as exc:
+        click.echo(f"feeds: {exc}", err=True)
+        sys.exit(EXIT_LOCKED)
+    except FeedsError as exc:
+        click.echo(f"feeds: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else EXIT_OK)

@@ -1,0 +1,277 @@
+"""Load and validate ``config.yaml``.
+
+pydantic does the checking (unknown keys are refused, so a typo never silently means "default");
+this module turns its errors into one ``ConfigError`` line naming the key, and resolves relative
+paths against the config file's folder.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+
+from feeds.errors import ConfigError
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
+_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+_SIZE = re.compile(r"^\s*(\d+)\s*(B|KB|KiB|MB|MiB|GB|GiB)?\s*$", re.IGNORECASE)
+_SIZE_UNITS = {"b": 1, "kb": 1000, "kib": 1024, "mb": 10**6, "mib": 2**20, "gb": 10**9, "gib": 2**30}
+SLUG_RE = re.compile(r"^[a-z0-9_-]+$")
+
+
+def parse_duration(value: object) -> float:
+    """``90``, ``"30s"``, ``"15m"``, ``"2h"``, ``"1d"`` → seconds."""
+    if isinstance(value, bool):
+        raise ValueError("expected a duration like 30s, 15m, 2h or 1d")
+    if isinstance(value, int | float):
+        return float(value)
+    match = _DURATION.match(str(value))
+    if not match:
+        raise ValueError(f"{value!r} is not a duration like 30s, 15m, 2h or 1d")
+    return float(match.group(1)) * _UNITS[match.group(2)]
+
+
+def parse_size(value: object) -> int:
+    """``1048576``, ``"15MiB"``, ``"500KB"`` → bytes."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    match = _SIZE.match(str(value))
+    if not match:
+        raise ValueError(f"{value!r} is not a size like 15MiB")
+    return int(match.group(1)) * _SIZE_UNITS[(match.group(2) or "b").lower()]
+
+
+Duration = Annotated[float, BeforeValidator(parse_duration), Field(gt=0)]
+Size = Annotated[int, BeforeValidator(parse_size), Field(gt=0)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {name!r}") from exc
+    return name
+
+
+class SiteConfig(_Strict):
+    title: str = "feeds"
+    url: str = "http://localhost:8000"
+    timezone: str = "Asia/Shanghai"
+    author: str | None = None  # feed-level author; defaults to the site title
+    description: str | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        return _check_timezone(value)
+
+    @field_validator("url")
+    @classmethod
+    def _absolute(cls, value: str) -> str:
+        if not re.match(r"^https?://[^/]+", value):
+            raise ValueError(f"{value!r} must be an absolute http(s) URL")
+        return value.rstrip("/")
+
+
+class LocalSource(_Strict):
+    path: str
+    name: str | None = None
+    category: str | None = None  # for posts that name none
+    timezone: str | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str | None) -> str | None:
+        return None if value is None else _check_timezone(value)
+
+    @property
+    def source_name(self) -> str:
+        return self.name or f"local:{self.path}"
+
+
+class RemoteSource(_Strict):
+    name: str
+    url: str
+    category: str | None = None
+    interval: Duration = 900.0
+    timezone: str | None = None
+    enabled: bool = True
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str | None) -> str | None:
+        return None if value is None else _check_timezone(value)
+
+
+class CategoryConfig(_Strict):
+    title: str | None = None
+    slug: str | None = None
+    aliases: tuple[str, ...] = ()
+
+    @field_validator("slug")
+    @classmethod
+    def _slug(cls, value: str | None) -> str | None:
+        if value is not None and not SLUG_RE.match(value):
+            raise ValueError(f"{value!r} is not a slug: use a-z, 0-9, _ and - only")
+        return value
+
+
+class FeedConfig(_Strict):
+    limit: int = Field(50, ge=1, le=10000)
+
+
+class FetchConfig(_Strict):
+    concurrency: int = Field(32, ge=1, le=1000)
+    per_host: int = Field(2, ge=1, le=1000)
+    per_host_delay: Annotated[float, BeforeValidator(parse_duration), Field(ge=0)] = 1.0
+    timeout: Duration = 30.0
+    connect_timeout: Duration = 10.0
+    max_bytes: Size = 15 * 2**20
+    max_redirects: int = Field(5, ge=0, le=20)
+
+
+class WebSubConfig(_Strict):
+    hub: str
+
+
+class WebhookConfig(_Strict):
+    url: str
+    secret: str
+    categories: tuple[str, ...] | None = None
+    events: tuple[str, ...] | None = None
+
+    @field_validator("secret")
+    @classmethod
+    def _secret(cls, value: str) -> str:
+        if not value.startswith("whsec_"):
+            raise ValueError("must start with whsec_ followed by a base64 key")
+        return value
+
+
+class SchedulerConfig(_Strict):
+    local_interval: Duration = 60.0
+    jitter: float = Field(0.1, ge=0, le=1)
+    webhook_interval: Duration = 15.0
+
+
+class Config(_Strict):
+    site: SiteConfig = SiteConfig()
+    store: str = "store/feeds.db"
+    output_dir: str = "public"
+    local: tuple[LocalSource, ...] = ()
+    remote: tuple[RemoteSource, ...] = ()
+    categories: dict[str, CategoryConfig] = {}
+    feed: FeedConfig = FeedConfig()
+    fetch: FetchConfig = FetchConfig()
+    websub: WebSubConfig | None = None
+    webhooks: tuple[WebhookConfig, ...] = ()
+    scheduler: SchedulerConfig = SchedulerConfig()
+    base_dir: str = "."  # set by load(): the config file's folder
+    path: str = "config.yaml"  # set by load()
+
+    @field_validator("remote")
+    @classmethod
+    def _unique_names(cls, value: tuple[RemoteSource, ...]) -> tuple[RemoteSource, ...]:
+        names = [source.name for source in value]
+        duplicates = sorted({name for name in names if names.count(name) > 1})
+        if duplicates:
+            raise ValueError(f"source names must be unique; repeated: {', '.join(duplicates)}")
+        return value
+
+    def resolve(self, path: str) -> Path:
+        """A config path, relative to the config file's folder unless absolute."""
+        candidate = Path(path).expanduser()
+        return candidate if candidate.is_absolute() else Path(self.base_dir) / candidate
+
+    @property
+    def store_path(self) -> Path:
+        return self.resolve(self.store)
+
+    @property
+    def output_path(self) -> Path:
+        return self.resolve(self.output_dir)
+
+
+_TOP_LEVEL_ONLY = {"base_dir", "path"}
+
+
+def load(path: str | Path) -> Config:
+    """Read and validate the config file; every problem is a ConfigError naming the key."""
+    config_path = Path(path)
+    try:
+        text = config_path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ConfigError(str(config_path), "config file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(str(config_path), f"cannot read config: {exc}") from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f" at line {mark.line + 1}" if mark is not None else ""
+        raise ConfigError(str(config_path), f"invalid YAML{line}: {getattr(exc, 'problem', exc)}") from None
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError(str(config_path), "the top level must be a mapping of keys")
+    for key in _TOP_LEVEL_ONLY & raw.keys():
+        raise ConfigError(str(config_path), "unknown key", key=key)
+    raw = {**raw, "base_dir": str(config_path.resolve().parent), "path": str(config_path)}
+    try:
+        return Config.model_validate(raw)
+    except ValidationError as exc:
+        raise _config_error(str(config_path), exc) from None
+
+
+def _config_error(path: str, exc: ValidationError) -> ConfigError:
+    """The first validation error as one line: the dotted key and a plain reason."""
+    error = exc.errors()[0]
+    location = _dotted(error["loc"])
+    if error["type"] == "extra_forbidden":
+        return ConfigError(path, f"unknown key{_suggestion(error['loc'])}", key=location)
+    reason = error["msg"].removeprefix("Value error, ")
+    return ConfigError(path, reason, key=location)
+
+
+def _dotted(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _suggestion(loc: tuple[int | str, ...]) -> str:
+    """' (did you mean 'interval'?)' for a misspelt key, found among the model's field names."""
+    model: Any = Config
+    for part in loc[:-1]:
+        if isinstance(part, int) or model is None:
+            continue
+        field_info = model.model_fields.get(part)
+        model = _model_of(field_info.annotation) if field_info else None
+    if model is None:
+        return ""
+    known = [name for name in model.model_fields if name not in _TOP_LEVEL_ONLY]
+    close = difflib.get_close_matches(str(loc[-1]), known, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _model_of(annotation: Any) -> Any:
+    """The BaseModel inside an annotation such as ``tuple[RemoteSource, ...]`` or ``X | None``."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _model_of(arg)
+        if found is not None:
+            return found
+    return None
+

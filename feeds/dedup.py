@@ -1,0 +1,82 @@
+"""The news-item key and the new / update / duplicate decision: pure functions, no I/O.
+
+Key order (DESIGN.md): the infoCode, else the feed's guid, else the link without tracking
+parameters, else a hash of source + title + the item's own date as given (never the fetch time, so
+an undated item keeps its key on every fetch).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from feeds.model import Outcome
+
+_INFO_CODE_IN_URL = re.compile(r"[?&;]infocode=([A-Za-z0-9_-]+)", re.IGNORECASE)
+_TRACKING_PARAMS = re.compile(
+    r"^(utm_[a-z_]+|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|igshid|yclid|_hsenc|_hsmi|spm)$",
+    re.IGNORECASE,
+)
+
+
+def info_code_in(text: str | None) -> str | None:
+    """The ``infoCode`` query parameter (any case) of the first URL in ``text`` that carries one."""
+    if not text:
+        return None
+    match = _INFO_CODE_IN_URL.search(text)
+    return match.group(1) if match else None
+
+
+def find_info_code(explicit: str | None, link: str | None, guid: str | None, content: str) -> str | None:
+    """infoCode from front matter, else the link, else the guid, else the first body URL with one."""
+    if explicit and explicit.strip():
+        return explicit.strip()
+    for text in (link, guid, content):
+        found = info_code_in(text)
+        if found:
+            return found
+    return None
+
+
+def clean_link(url: str) -> str:
+    """The link as an identity: host lower-cased, default port, fragment and tracking params dropped."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    port = parts.port if parts.port not in (None, 80 if scheme == "http" else 443) else None
+    netloc = f"{host}:{port}" if port else host
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING_PARAMS.match(k)]
+    return urlunsplit((scheme, netloc, parts.path or "/", urlencode(query), ""))
+
+
+def news_item_key(
+    info_code: str | None,
+    guid: str | None,
+    link: str | None,
+    source: str,
+    title: str,
+    raw_date: str | None,
+) -> str:
+    """One key per news item, whichever source brings it."""
+    if info_code:
+        return info_code
+    if guid and guid.strip():
+        return f"guid:{guid.strip()}"
+    if link and link.strip():
+        return f"url:{clean_link(link)}"
+    digest = hashlib.sha256(f"{source}\0{title}\0{raw_date or ''}".encode()).hexdigest()[:32]
+    return f"hash:{digest}"
+
+
+def decide(stored_hash: str | None, copy_hash: str | None, incoming_hash: str) -> Outcome:
+    """New when the key is unseen; duplicate when the text equals the entry's or this source's last copy.
+
+    Comparing with the source's own last copy too keeps two sources with different wording of one
+    item from flipping the entry back and forth as "updated" on every fetch.
+    """
+    if stored_hash is None:
+        return Outcome.NEW
+    if incoming_hash in (stored_hash, copy_hash):
+        return Outcome.DUPLICATE
+    return Outcome.UPDATED

@@ -1,0 +1,70 @@
+"""One exception hierarchy: every error a user can cause is a FeedsError carrying its context.
+
+The CLI prints ``str(error)`` as one line; nothing below the CLI prints tracebacks for these.
+"""
+
+from __future__ import annotations
+
+
+class FeedsError(Exception):
+    """Root of every error feeds raises on purpose."""
+
+
+class ConfigError(FeedsError):
+    """The config file is missing, unreadable, or has a wrong/unknown key."""
+
+    def __init__(self, path: str, reason: str, key: str | None = None) -> None:
+        self.path = path
+        self.reason = reason
+        self.key = key
+        where = f"{path}: {key}: " if key else f"{path}: "
+        super().__init__(f"{where}{reason}")
+
+
+class SourceError(FeedsError):
+    """A whole source (a posts folder, a remote feed) could not be read."""
+
+    def __init__(self, source: str, location: str, reason: str) -> None:
+        self.source = source
+        self.location = location
+        self.reason = reason
+        super().__init__(f"{location}: {reason} (source {source!r})")
+
+
+class ItemError(FeedsError):
+    """One item (a post file, a feed item) was rejected; the rest of its source goes on."""
+
+    def __init__(self, location: str, reason: str, line: int | None = None) -> None:
+        self.location = location
+        self.reason = reason
+        self.line = line
+        where = f"{location}:{line}" if line else location
+        super().__init__(f"{where}: {reason}")
+
+
+class FetchError(FeedsError):
+    """A remote fetch failed; ``kind`` is a short machine-readable tag (timeout, dns, http_500, ...)."""
+
+    def __init__(self, url: str, kind: str, reason: str, status: int | None = None) -> None:
+        self.url = url
+        self.kind = kind
+        self.reason = reason
+        self.status = status
+        super().__init__(f"{url}: {reason}")
+
+
+class StoreError(FeedsError):
+    """The database cannot be used (newer schema, corrupt file, locked)."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"{path}: {reason}")
+
+
+class LockHeld(FeedsError):
+    """Another feeds process holds the run lock."""
+
+    def __init__(self, lock_path: str) -> None:
+        self.lock_path = lock_path
+        super().__init__(f"another feeds run holds the lock {lock_path}; exiting")

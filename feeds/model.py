@@ -1,0 +1,154 @@
+"""Values that flow between the pipeline's stages.
+
+sources/ read bytes → parse/ gives ``EntryData`` → normalize gives ``Entry`` → dedup decides an
+``Outcome`` → store keeps ``StoredEntry`` → emit writes feeds of them. All frozen: a stage makes a
+new value instead of growing the one it was handed.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from feeds.timefmt import iso
+
+
+@dataclass(frozen=True, slots=True)
+class EntryData:
+    """One item as a parser read it: raw text, aware datetimes, nothing resolved or cleaned yet."""
+
+    source: str  # source name from the config
+    item_id: str  # local: path relative to the posts folder; remote: guid, else link, else title
+    title: str
+    content: str  # HTML (markdown already rendered for posts)
+    link: str | None = None
+    guid: str | None = None
+    summary: str | None = None
+    author: str | None = None
+    published: datetime | None = None  # aware; None when the item gave no usable date
+    updated: datetime | None = None  # aware
+    raw_date: str | None = None  # the date exactly as the item gave it ("" when none)
+    categories: tuple[str, ...] = ()  # names as given (may be Chinese; slugged by normalize)
+    tags: tuple[str, ...] = ()
+    info_code: str | None = None  # explicit infoCode (front matter); normalize also looks in URLs
+    base_url: str | None = None  # what relative URLs in link/content resolve against
+    date_is_fetch_time: bool = False  # published was unknown and stands in as "first seen"
+
+
+@dataclass(frozen=True, slots=True)
+class Category:
+    """A category feed: ``slug`` names files (``[a-z0-9_-]`` only), ``title`` is shown to readers."""
+
+    slug: str
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A normalized item from one source: UTC dates, clean absolute HTML, its news-item key."""
+
+    key: str
+    info_code: str | None
+    title: str  # plain text
+    link: str | None  # absolute
+    content: str  # sanitized HTML, absolute URLs
+    summary: str | None
+    author: str | None
+    published: datetime  # UTC
+    updated: datetime  # UTC
+    categories: tuple[Category, ...]
+    tags: tuple[str, ...]
+    source: str
+    item_id: str
+    content_hash: str  # over what a reader sees: title, link, content, categories, tags
+    raw_date: str | None = None
+    date_is_fetch_time: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEntry:
+    """An entry as the store keeps it: one per news-item key, with every source that carried it."""
+
+    key: str
+    info_code: str | None
+    title: str
+    link: str | None
+    content: str
+    summary: str | None
+    author: str | None
+    published: datetime  # UTC, the first copy's
+    updated: datetime  # UTC
+    categories: tuple[str, ...]  # slugs
+    tags: tuple[str, ...]
+    sources: tuple[str, ...]
+    content_hash: str
+
+    def to_json(self) -> dict[str, object]:
+        """The entry as ``feeds entries --json`` prints it and webhooks carry it (the contract's fields)."""
+        return {
+            "key": self.key,
+            "info_code": self.info_code,
+            "title": self.title,
+            "link": self.link,
+            "categories": list(self.categories),
+            "tags": list(self.tags),
+            "published": iso(self.published),
+            "updated": iso(self.updated),
+            "sources": list(self.sources),
+            "author": self.author,
+            "summary": self.summary,
+            "content_html": self.content,
+        }
+
+
+class Outcome(enum.Enum):
+    """What storing one normalized entry did."""
+
+    NEW = "new"
+    UPDATED = "updated"
+    DUPLICATE = "duplicate"
+
+
+@dataclass(frozen=True, slots=True)
+class ItemFailure:
+    """One rejected item (or whole source): where, why, and the line when known."""
+
+    source: str
+    location: str  # file path or URL
+    reason: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.location}:{self.line}" if self.line else self.location
+        return f"{where}: {self.reason}"
+
+
+@dataclass(frozen=True, slots=True)
+class RunSummary:
+    """Counts for one cycle, printed as the run's summary line."""
+
+    new: int = 0
+    updated: int = 0
+    duplicate: int = 0
+    failed: int = 0
+    skipped: int = 0  # unchanged files / 304s: no work done
+    changed_categories: frozenset[str] = field(default_factory=frozenset)
+    failures: tuple[ItemFailure, ...] = ()
+
+    def line(self) -> str:
+        return (
+            f"{self.new} new, {self.updated} updated, {self.duplicate} duplicate, "
+            f"{self.failed} failed, {self.skipped} unchanged"
+        )
+
+    def __add__(self, other: RunSummary) -> RunSummary:
+        return RunSummary(
+            new=self.new + other.new,
+            updated=self.updated + other.updated,
+            duplicate=self.duplicate + other.duplicate,
+            failed=self.failed + other.failed,
+            skipped=self.skipped + other.skipped,
+            changed_categories=self.changed_categories | other.changed_categories,
+            failures=self.failures + other.failures,
+        )

@@ -1,0 +1,113 @@
+"""EntryData (as a parser read it) → Entry (what the store keeps and the feeds show).
+
+Here dates become UTC, HTML is sanitized (no script, event handlers or ``javascript:`` URLs) with
+every URL made absolute in the same pass, titles become plain text, categories become safe slugs, and
+the news-item key is computed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+from datetime import UTC, datetime
+from functools import partial
+from urllib.parse import urljoin
+
+import nh3
+
+from feeds.dedup import find_info_code, news_item_key
+from feeds.errors import ItemError
+from feeds.model import Entry, EntryData
+from feeds.slugs import CategoryResolver, UnsafeCategory
+
+_URL_ATTRIBUTES = frozenset({"href", "src", "cite", "poster", "longdesc", "action"})
+_TAG = re.compile(r"<[^>]*>")
+_SPACE = re.compile(r"\s+")
+_ALLOWED_TAGS = nh3.ALLOWED_TAGS | {"video", "audio", "source", "picture", "section"}
+_ALLOWED_ATTRIBUTES = {
+    **nh3.ALLOWED_ATTRIBUTES,
+    "a": {"href", "hreflang", "title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "video": {"src", "poster", "controls", "width", "height"},
+    "audio": {"src", "controls"},
+    "source": {"src", "type"},
+}
+
+
+def absolute_url(value: str, base: str) -> str:
+    """Protocol-relative URLs take ``https:``; relative ones resolve against ``base``."""
+    value = value.strip()
+    if value.startswith("//"):
+        return f"https:{value}"
+    if base.startswith("//"):
+        base = f"https:{base}"
+    return urljoin(base, value)
+
+
+def _absolutize(base: str, element: str, attribute: str, value: str) -> str | None:
+    if attribute in _URL_ATTRIBUTES:
+        return absolute_url(value, base)
+    return value
+
+
+def clean_html(fragment: str, base: str) -> str:
+    """Sanitized HTML with absolute URLs: what every emitted feed carries."""
+    return nh3.clean(
+        fragment,
+        tags=_ALLOWED_TAGS,
+        attributes=_ALLOWED_ATTRIBUTES,
+        attribute_filter=partial(_absolutize, base),
+        url_schemes={"http", "https", "mailto"},
+        link_rel=None,
+    )
+
+
+def plain_text(fragment: str) -> str:
+    """Markup and entities out, whitespace collapsed: titles are plain text in every format."""
+    return _SPACE.sub(" ", html.unescape(_TAG.sub(" ", fragment))).strip()
+
+
+def content_hash(*parts: object) -> str:
+    """A digest of what a reader sees; equal digests mean "the same copy" (a duplicate)."""
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(repr(part).encode())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def normalize(data: EntryData, categories: CategoryResolver, site_url: str, fetched_at: datetime) -> Entry:
+    """Make one parsed item storable; raises ItemError when it cannot be (e.g. an unsafe category)."""
+    base = data.base_url or data.link or site_url
+    link = absolute_url(data.link, base) if data.link else None
+    content = clean_html(data.content, base)
+    summary = clean_html(data.summary, base) if data.summary else None
+    title = plain_text(data.title) or (link or "(untitled)")
+    try:
+        resolved = tuple(dict.fromkeys(categories.resolve(name) for name in data.categories if name.strip()))
+    except UnsafeCategory as exc:
+        raise ItemError(data.item_id, str(exc)) from None
+    published = (data.published or fetched_at).astimezone(UTC)
+    updated = max((data.updated or published).astimezone(UTC), published)
+    info_code = find_info_code(data.info_code, data.link, data.guid, data.content)
+    key = news_item_key(info_code, data.guid, link, data.source, title, data.raw_date)
+    slugs = tuple(sorted(c.slug for c in resolved))
+    return Entry(
+        key=key,
+        info_code=info_code,
+        title=title,
+        link=link,
+        content=content,
+        summary=summary,
+        author=plain_text(data.author or "") or None,
+        published=published.replace(microsecond=0),
+        updated=updated.replace(microsecond=0),
+        categories=resolved,
+        tags=tuple(dict.fromkeys(t.strip() for t in data.tags if t.strip())),
+        source=data.source,
+        item_id=data.item_id,
+        content_hash=content_hash(title, link, content, summary, slugs, data.tags),
+        raw_date=data.raw_date,
+        date_is_fetch_time=data.date_is_fetch_time,
+    )

@@ -1,0 +1,67 @@
+"""Category names → safe slugs and display titles.
+
+A slug names output files, so it is ``[a-z0-9_-]`` or nothing: Chinese names become their pinyin
+(``证券时报网`` → ``zhengquanshibaowang``, as the news site names it) unless the config maps them, and
+a name that cannot be made safe (``../../etc``) is refused, never cleaned up into a path.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from functools import lru_cache
+
+from pypinyin import lazy_pinyin
+
+from feeds.config import SLUG_RE, CategoryConfig
+from feeds.model import Category
+
+ALL = "all"
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_SEPARATORS = re.compile(r"[\s_]+")
+
+
+class UnsafeCategory(ValueError):
+    """A category name that maps to no safe slug."""
+
+
+@lru_cache(maxsize=4096)
+def slugify(name: str) -> str:
+    """Pinyin for CJK, lower-case ASCII, spaces to ``-``; anything else is refused."""
+    text = name.strip()
+    if _CJK.search(text):
+        text = "".join(lazy_pinyin(text))
+    slug = _SEPARATORS.sub("-", text.strip()).lower()
+    if not slug or not SLUG_RE.match(slug) or slug.strip("-_") == "":
+        raise UnsafeCategory(
+            f"category {name!r} cannot be turned into a safe feed name (a-z, 0-9, _ and - only); "
+            "map it under `categories` in the config"
+        )
+    return slug
+
+
+class CategoryResolver:
+    """Resolves category names as posts and feeds give them, through the config's ``categories``."""
+
+    def __init__(self, configured: Mapping[str, CategoryConfig]) -> None:
+        self._by_name: dict[str, Category] = {}
+        for key, cfg in configured.items():
+            category = Category(slug=cfg.slug or slugify(key), title=cfg.title or key)
+            for name in (key, category.slug, cfg.title, *cfg.aliases):
+                if name:
+                    self._by_name.setdefault(name.strip().casefold(), category)
+        self._titles = {c.slug: c.title for c in self._by_name.values()}
+
+    def resolve(self, name: str) -> Category:
+        """The category for ``name``; raises UnsafeCategory when it has no safe slug."""
+        found = self._by_name.get(name.strip().casefold())
+        if found is not None:
+            return found
+        slug = slugify(name)
+        if slug == ALL:
+            raise UnsafeCategory(f"category {name!r} collides with the built-in 'all' feed; map it in the config")
+        return Category(slug=slug, title=self._titles.get(slug, name.strip()))
+
+    def title(self, slug: str, fallback: str) -> str:
+        """The configured display title of a slug, else what the store recorded."""
+        return self._titles.get(slug, fallback)

@@ -1,0 +1,115 @@
+"""The one way into the SQLite database.
+
+``Store`` opens (and migrates) the file and hands out repositories that own the SQL for one area
+each: ``entries`` (news items, categories, local file index, failures, outbox events), ``sources``
+(remote source state) and ``outbox`` (webhook delivery). The connection runs in autocommit mode and
+every write happens inside ``Store.transaction()``, so a crash keeps whole transactions or nothing.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlite_utils
+
+from feeds.errors import StoreError
+from feeds.store.entries import EntryRepo
+from feeds.store.outbox import OutboxRepo
+from feeds.store.schema import LATEST, MIGRATIONS
+from feeds.store.sources import SourceRepo
+
+
+class Store:
+    """An open database: ``with Store.open(path) as store: ...``."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
+        self.path = path
+        self.conn = conn
+        self.db = sqlite_utils.Database(conn)
+        self.entries = EntryRepo(self)
+        self.sources = SourceRepo(self)
+        self.outbox = OutboxRepo(self)
+        self._depth = 0
+
+    @classmethod
+    def open(cls, path: Path | str) -> Store:
+        """Open or create the database at ``path`` and bring its schema up to date."""
+        db_path = Path(path)
+        try:
+            db_path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(db_path, isolation_level=None, timeout=30, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA busy_timeout = 30000")
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(str(db_path), f"cannot open database: {exc}") from None
+        store = cls(db_path, conn)
+        try:
+            store.migrate()
+        except BaseException:
+            conn.close()
+            raise
+        return store
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @property
+    def version(self) -> int:
+        return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def migrate(self) -> None:
+        """Run each pending migration in its own transaction; refuse a newer, unknown schema."""
+        try:
+            current = self.version
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(str(self.path), f"not a feeds database: {exc}") from None
+        if current > LATEST:
+            raise StoreError(
+                str(self.path),
+                f"database schema version {current} is newer than this feeds knows ({LATEST}); "
+                "upgrade feeds or use another store",
+            )
+        for version in range(current, LATEST):
+            try:
+                MIGRATIONS[version](self.conn)  # begins the transaction itself
+                self.conn.execute(f"PRAGMA user_version = {version + 1}")
+                problems = self.conn.execute("PRAGMA foreign_key_check").fetchall()
+                if problems:
+                    raise StoreError(str(self.path), f"migration {version + 1} broke foreign keys")
+                self.conn.execute("COMMIT")
+            except BaseException:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One atomic unit of work; nested uses join the outer transaction."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        self._depth = 1
+        try:
+            yield
+        except BaseException:
+            self._depth = 0
+            self.conn.execute("ROLLBACK")
+            raise
+        self._depth = 0
+        self.conn.execute("COMMIT")

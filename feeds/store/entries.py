@@ -1,0 +1,289 @@
+"""SQL for news items: entries, their copies per source, categories, local file index, failures, events."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from feeds.dedup import decide
+from feeds.model import Category, Entry, ItemFailure, Outcome, StoredEntry
+from feeds.timefmt import iso, parse_iso
+
+if TYPE_CHECKING:
+    from feeds.store import Store
+
+_ENTRY_COLUMNS = (
+    "key, info_code, title, link, content, summary, author, published, updated, categories, tags, content_hash"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FileState:
+    """What the last scan saw of one post file."""
+
+    size: int
+    mtime_ns: int
+    content_hash: str
+    entry_key: str | None
+
+
+class EntryRepo:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._conn = store.conn
+
+    # ---- entries ---------------------------------------------------------------------------
+
+    def get(self, key: str) -> StoredEntry | None:
+        row = self._conn.execute(f"SELECT {_ENTRY_COLUMNS} FROM entries WHERE key = ?", (key,)).fetchone()
+        return None if row is None else self._with_sources(_entry_from_row(row))
+
+    def apply(self, entry: Entry, now: datetime) -> Outcome:
+        """Store one normalized copy: new entry, update, or duplicate. Call inside a transaction.
+
+        New and updated entries queue an outbox event in the same transaction, so a webhook is
+        queued exactly when the change commits.
+        """
+        stored = self._conn.execute(
+            "SELECT content_hash, published, updated FROM entries WHERE key = ?", (entry.key,)
+        ).fetchone()
+        copy = self._conn.execute(
+            "SELECT content_hash FROM entry_sources WHERE key = ? AND source = ? AND item_id = ?",
+            (entry.key, entry.source, entry.item_id),
+        ).fetchone()
+        outcome = decide(
+            stored_hash=None if stored is None else stored[0],
+            copy_hash=None if copy is None else copy[0],
+            incoming_hash=entry.content_hash,
+        )
+        if outcome is Outcome.NEW:
+            self._insert(entry, now)
+        elif outcome is Outcome.UPDATED:
+            self._update(entry, updated=_bumped(parse_iso(stored[2]), entry.updated, now))
+        self._save_copy(entry, now)
+        self.save_categories(entry.categories)
+        self._refresh_categories(entry.key)
+        if outcome is not Outcome.DUPLICATE:
+            self.add_event(f"entry.{'created' if outcome is Outcome.NEW else 'updated'}", entry.key, now)
+        return outcome
+
+    def _save_copy(self, entry: Entry, now: datetime) -> None:
+        self._conn.execute(
+            """INSERT INTO entry_sources
+                   (key, source, item_id, content_hash, categories, raw_date, date_is_fetch_time,
+                    first_seen, last_seen)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT (key, source, item_id) DO UPDATE SET
+                   content_hash = excluded.content_hash, categories = excluded.categories,
+                   raw_date = excluded.raw_date, last_seen = excluded.last_seen""",
+            (
+                entry.key,
+                entry.source,
+                entry.item_id,
+                entry.content_hash,
+                _dumps([c.slug for c in entry.categories]),
+                entry.raw_date,
+                int(entry.date_is_fetch_time),
+                iso(now),
+                iso(now),
+            ),
+        )
+
+    def _insert(self, entry: Entry, now: datetime) -> None:
+        self._conn.execute(
+            f"INSERT INTO entries ({_ENTRY_COLUMNS}, first_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                entry.key,
+                entry.info_code,
+                entry.title,
+                entry.link,
+                entry.content,
+                entry.summary,
+                entry.author,
+                iso(entry.published),
+                iso(max(entry.updated, entry.published)),
+                "[]",
+                _dumps(entry.tags),
+                entry.content_hash,
+                iso(now),
+            ),
+        )
+
+    def _update(self, entry: Entry, updated: datetime) -> None:
+        """Take the new copy's text; keep the first published time (never re-stamped)."""
+        self._conn.execute(
+            """UPDATE entries SET info_code = COALESCE(?, info_code), title = ?, link = COALESCE(?, link),
+                   content = ?, summary = ?, author = ?, updated = ?, tags = ?, content_hash = ?
+               WHERE key = ?""",
+            (
+                entry.info_code,
+                entry.title,
+                entry.link,
+                entry.content,
+                entry.summary,
+                entry.author,
+                iso(updated),
+                _dumps(entry.tags),
+                entry.content_hash,
+                entry.key,
+            ),
+        )
+
+    def _refresh_categories(self, key: str) -> None:
+        """An entry is in the union of the categories its copies gave it."""
+        slugs: set[str] = set()
+        for (categories,) in self._conn.execute("SELECT categories FROM entry_sources WHERE key = ?", (key,)):
+            slugs.update(json.loads(categories))
+        ordered = sorted(slugs)
+        current = self._conn.execute("SELECT categories, published FROM entries WHERE key = ?", (key,)).fetchone()
+        if current[0] == _dumps(ordered):
+            return
+        self._conn.execute("UPDATE entries SET categories = ? WHERE key = ?", (_dumps(ordered), key))
+        self._conn.execute("DELETE FROM entry_categories WHERE key = ?", (key,))
+        self._conn.executemany(
+            "INSERT INTO entry_categories (slug, key, published) VALUES (?, ?, ?)",
+            [(slug, key, current[1]) for slug in ordered],
+        )
+
+    def forget_copy(self, key: str, source: str, item_id: str) -> None:
+        """A file now yields another key (its infoCode changed): drop its old copy's category claim."""
+        self._conn.execute(
+            "DELETE FROM entry_sources WHERE key = ? AND source = ? AND item_id = ?", (key, source, item_id)
+        )
+        if self._conn.execute("SELECT 1 FROM entry_sources WHERE key = ? LIMIT 1", (key,)).fetchone():
+            self._refresh_categories(key)
+
+    def recent(self, category: str | None = None, limit: int | None = None) -> list[StoredEntry]:
+        """Newest first (published, then key, so ties are ordered the same every time)."""
+        limit_sql = "" if limit is None else f" LIMIT {int(limit)}"
+        if category is None or category == "all":
+            sql = f"SELECT {_ENTRY_COLUMNS} FROM entries ORDER BY published DESC, key{limit_sql}"
+            rows = self._conn.execute(sql).fetchall()
+        else:
+            sql = (
+                f"SELECT {_ENTRY_COLUMNS} FROM entries WHERE key IN ("
+                f"SELECT key FROM entry_categories WHERE slug = ? ORDER BY published DESC, key{limit_sql})"
+                " ORDER BY published DESC, key"
+            )
+            rows = self._conn.execute(sql, (category,)).fetchall()
+        return [self._with_sources(_entry_from_row(row)) for row in rows]
+
+    def count(self) -> int:
+        return int(self._conn.execute("SELECT count(*) FROM entries").fetchone()[0])
+
+    def _with_sources(self, entry: StoredEntry) -> StoredEntry:
+        names = [
+            row[0]
+            for row in self._conn.execute(
+                "SELECT DISTINCT source FROM entry_sources WHERE key = ? ORDER BY source", (entry.key,)
+            )
+        ]
+        return replace(entry, sources=tuple(names))
+
+    # ---- categories ------------------------------------------------------------------------
+
+    def save_categories(self, categories: Iterable[Category]) -> None:
+        self._conn.executemany(
+            "INSERT INTO categories (slug, title) VALUES (?, ?) "
+            "ON CONFLICT (slug) DO UPDATE SET title = excluded.title WHERE title != excluded.title",
+            [(c.slug, c.title) for c in categories],
+        )
+
+    def categories(self) -> list[Category]:
+        """Categories that hold at least one entry, by slug."""
+        rows = self._conn.execute(
+            "SELECT slug, title FROM categories WHERE slug IN (SELECT DISTINCT slug FROM entry_categories) "
+            "ORDER BY slug"
+        )
+        return [Category(slug, title) for slug, title in rows]
+
+    # ---- local file index ------------------------------------------------------------------
+
+    def file_index(self, source: str) -> dict[str, FileState]:
+        rows = self._conn.execute(
+            "SELECT path, size, mtime_ns, content_hash, entry_key FROM files WHERE source = ?", (source,)
+        )
+        return {path: FileState(size, mtime, digest, key) for path, size, mtime, digest, key in rows}
+
+    def record_file(self, source: str, path: str, state: FileState) -> None:
+        self._conn.execute(
+            """INSERT INTO files (source, path, size, mtime_ns, content_hash, entry_key)
+               VALUES (?, ?, ?, ?, ?, ?)
+               ON CONFLICT (source, path) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns,
+                   content_hash = excluded.content_hash, entry_key = excluded.entry_key""",
+            (source, path, state.size, state.mtime_ns, state.content_hash, state.entry_key),
+        )
+
+    def forget_file(self, source: str, path: str, location: str) -> None:
+        """A deleted post file: drop its index row and any failure recorded for it."""
+        self._conn.execute("DELETE FROM files WHERE source = ? AND path = ?", (source, path))
+        self.clear_failure(source, location)
+
+    # ---- failures --------------------------------------------------------------------------
+
+    def record_failure(self, failure: ItemFailure, now: datetime) -> None:
+        self._conn.execute(
+            """INSERT INTO failures (source, location, line, reason, first_seen, last_seen)
+               VALUES (?, ?, ?, ?, ?, ?)
+               ON CONFLICT (source, location) DO UPDATE SET line = excluded.line, reason = excluded.reason,
+                   last_seen = excluded.last_seen""",
+            (failure.source, failure.location, failure.line, failure.reason, iso(now), iso(now)),
+        )
+
+    def clear_failure(self, source: str, location: str) -> None:
+        self._conn.execute("DELETE FROM failures WHERE source = ? AND location = ?", (source, location))
+
+    def failures(self) -> list[ItemFailure]:
+        rows = self._conn.execute("SELECT source, location, reason, line FROM failures ORDER BY source, location")
+        return [ItemFailure(source, location, reason, line) for source, location, reason, line in rows]
+
+    # ---- outbox ----------------------------------------------------------------------------
+
+    def add_event(self, event_type: str, entry_key: str, now: datetime) -> str:
+        """Queue a webhook event carrying the entry as ``feeds entries --json`` prints it."""
+        entry = self.get(entry_key)
+        assert entry is not None, "add_event follows a write of the same entry"
+        event_id = f"msg_{now.strftime('%Y%m%d%H%M%S')}_{secrets.token_hex(8)}"
+        payload = {"type": event_type, "timestamp": iso(now), "data": entry.to_json()}
+        self._conn.execute(
+            "INSERT INTO events (id, type, entry_key, categories, payload, created) VALUES (?, ?, ?, ?, ?, ?)",
+            (event_id, event_type, entry_key, _dumps(entry.categories), _dumps(payload), iso(now)),
+        )
+        return event_id
+
+    def iter_keys(self) -> Iterator[str]:
+        for (key,) in self._conn.execute("SELECT key FROM entries ORDER BY key"):
+            yield key
+
+
+def _bumped(stored_updated: datetime, incoming_updated: datetime, now: datetime) -> datetime:
+    """An update's new ``updated``: the copy's own time if it moved forward, else when we saw the change."""
+    return incoming_updated if incoming_updated > stored_updated else max(now, stored_updated)
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def _entry_from_row(row: tuple[Any, ...]) -> StoredEntry:
+    key, info_code, title, link, content, summary, author, published, updated, categories, tags, digest = row
+    return StoredEntry(
+        key=key,
+        info_code=info_code,
+        title=title,
+        link=link,
+        content=content,
+        summary=summary,
+        author=author,
+        published=parse_iso(published),
+        updated=parse_iso(updated),
+        categories=tuple(json.loads(categories)),
+        tags=tuple(json.loads(tags)),
+        sources=(),
+        content_hash=digest,
+    )
+

@@ -1,0 +1,201 @@
+"""The database schema as numbered migrations on ``PRAGMA user_version``.
+
+Migration N takes a database at version N-1 to N. A database newer than the last migration we know is
+refused rather than guessed at (reader's habit): an older feeds must not scribble on a newer schema.
+Each migration runs in one transaction with the version bump, so a crash leaves the old version whole.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+V1 = """
+-- One row per news item (the dedup key); the first copy's published time is kept.
+CREATE TABLE entries (
+    key TEXT PRIMARY KEY,
+    info_code TEXT,
+    title TEXT NOT NULL,
+    link TEXT,
+    content TEXT NOT NULL,
+    summary TEXT,
+    author TEXT,
+    published TEXT NOT NULL,       -- RFC 3339 UTC, "2022-01-24T14:56:53Z": sorts as text
+    updated TEXT NOT NULL,
+    categories TEXT NOT NULL,      -- JSON list of slugs: the union over the entry's sources
+    tags TEXT NOT NULL,            -- JSON list
+    content_hash TEXT NOT NULL,
+    first_seen TEXT NOT NULL
+);
+CREATE INDEX entries_by_published ON entries (published DESC, key);
+CREATE INDEX entries_by_info_code ON entries (info_code);
+
+-- Which category feeds an entry appears in; denormalized published for the per-category query.
+CREATE TABLE entry_categories (
+    slug TEXT NOT NULL,
+    key TEXT NOT NULL REFERENCES entries (key) ON DELETE CASCADE,
+    published TEXT NOT NULL,
+    PRIMARY KEY (slug, key)
+);
+CREATE INDEX entry_categories_by_published ON entry_categories (slug, published DESC, key);
+
+-- Every copy of an entry that a source carried: what made it a duplicate or an update.
+CREATE TABLE entry_sources (
+    key TEXT NOT NULL REFERENCES entries (key) ON DELETE CASCADE,
+    source TEXT NOT NULL,
+    item_id TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    categories TEXT NOT NULL,      -- JSON list of slugs this copy put the entry in
+    raw_date TEXT,
+    date_is_fetch_time INTEGER NOT NULL DEFAULT 0,
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    PRIMARY KEY (key, source, item_id)
+);
+CREATE INDEX entry_sources_by_item ON entry_sources (source, item_id);
+
+CREATE TABLE categories (
+    slug TEXT PRIMARY KEY,
+    title TEXT NOT NULL
+);
+
+-- Local post files: skip unchanged ones by size + mtime, confirm by content hash.
+CREATE TABLE files (
+    source TEXT NOT NULL,
+    path TEXT NOT NULL,            -- relative to the source folder
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    content_hash TEXT NOT NULL,
+    entry_key TEXT,                -- NULL when the file failed or was skipped (draft)
+    PRIMARY KEY (source, path)
+);
+
+-- Items (files, feed items) and whole sources that were rejected, with the reason; cleared on success.
+CREATE TABLE failures (
+    source TEXT NOT NULL,
+    location TEXT NOT NULL,
+    line INTEGER,
+    reason TEXT NOT NULL,
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    PRIMARY KEY (source, location)
+);
+
+"""
+
+# Remote sources: owned by the fetcher (feeds/sources/remote.py, feeds/store/sources.py).
+V1_SOURCES = """
+-- Remote sources: HTTP cache validators, health and schedule.
+CREATE TABLE sources (
+    name TEXT PRIMARY KEY,
+    url TEXT NOT NULL,             -- current URL (after permanent redirects)
+    config_url TEXT NOT NULL,      -- the URL the config gave; a config change resets url to it
+    aliases TEXT NOT NULL DEFAULT '[]',
+    etag TEXT,
+    last_modified TEXT,
+    body_hash TEXT,
+    last_fetch TEXT,
+    last_status TEXT,
+    error_count INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    warning TEXT,
+    next_due TEXT,
+    min_next_due TEXT,             -- floor from Cache-Control/Expires/<ttl>
+    gone INTEGER NOT NULL DEFAULT 0,
+    item_rate REAL                 -- recent new items per day, for adaptive intervals
+);
+
+CREATE TABLE fetch_log (
+    id INTEGER PRIMARY KEY,
+    source TEXT NOT NULL,
+    at TEXT NOT NULL,
+    status TEXT NOT NULL,
+    error TEXT,
+    duration_ms INTEGER,
+    new INTEGER NOT NULL DEFAULT 0,
+    updated INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX fetch_log_by_source ON fetch_log (source, id DESC);
+
+-- A server's Retry-After applies to every source on its host.
+CREATE TABLE hosts (
+    host TEXT PRIMARY KEY,
+    retry_after_until TEXT
+);
+
+"""
+
+# Webhook outbox and delivery: owned by feeds/notify.py and feeds/store/outbox.py.
+V1_DELIVERY = """
+-- Webhook outbox: written in the same transaction as the entry change it announces.
+CREATE TABLE events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,       -- webhook-id, the same on every retry
+    type TEXT NOT NULL,
+    entry_key TEXT,
+    categories TEXT NOT NULL DEFAULT '[]',
+    payload TEXT NOT NULL,         -- JSON body as sent
+    created TEXT NOT NULL
+);
+CREATE INDEX events_by_created ON events (created);
+
+-- How far fan-out has got: every event with seq <= this has its delivery rows. One row.
+CREATE TABLE outbox_cursor (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    seq INTEGER NOT NULL
+);
+INSERT INTO outbox_cursor (id, seq) VALUES (1, 0);
+
+-- Webhook endpoints seen in the config; an endpoint answering 410 Gone is disabled here.
+CREATE TABLE endpoints (
+    url TEXT PRIMARY KEY,
+    status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'disabled')),
+    first_seen TEXT NOT NULL,
+    disabled_at TEXT,
+    disabled_reason TEXT
+);
+
+-- One row per (event, endpoint): the unit that is sent, retried, dead-lettered or replayed.
+CREATE TABLE deliveries (
+    id INTEGER PRIMARY KEY,
+    event_seq INTEGER NOT NULL REFERENCES events (seq) ON DELETE CASCADE,
+    endpoint TEXT NOT NULL REFERENCES endpoints (url),
+    status TEXT NOT NULL DEFAULT 'pending'
+        CHECK (status IN ('pending', 'delivered', 'dead', 'disabled')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    queued TEXT NOT NULL,          -- fan-out (or replay) time: the retry deadline counts from here
+    next_attempt TEXT NOT NULL,
+    last_attempt TEXT,
+    last_status INTEGER,           -- HTTP status of the last attempt; NULL for a network error
+    last_error TEXT,
+    delivered_at TEXT,
+    UNIQUE (event_seq, endpoint)
+);
+CREATE INDEX deliveries_queue ON deliveries (endpoint, status, event_seq);
+CREATE INDEX deliveries_by_status ON deliveries (status, id);
+
+-- WebSub publish pings still owed to the hub: one row per topic, coalesced while pending.
+CREATE TABLE websub_pings (
+    topic TEXT PRIMARY KEY,
+    status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'delivered', 'dead')),
+    version INTEGER NOT NULL DEFAULT 1,   -- bumped by every queue: a ping sent for an older one
+    attempts INTEGER NOT NULL DEFAULT 0,  --   does not clear a newer change
+    queued TEXT NOT NULL,
+    next_attempt TEXT NOT NULL,
+    last_attempt TEXT,
+    last_status INTEGER,
+    last_error TEXT,
+    delivered_at TEXT
+);
+"""
+
+
+def _v1(conn: sqlite3.Connection) -> None:
+    conn.executescript(f"BEGIN;{V1}{V1_SOURCES}{V1_DELIVERY}")
+
+
+Migration = Callable[[sqlite3.Connection], None]
+
+# Append only: MIGRATIONS[i] takes the database from version i to i + 1.
+MIGRATIONS: list[Migration] = [_v1]
+LATEST = len(MIGRATIONS)
