@@ -22,7 +22,7 @@ import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -33,6 +33,8 @@ from lxml import etree
 from feeds.config import SLUG_RE, SiteConfig
 from feeds.errors import FeedsError
 from feeds.model import Category, StoredEntry
+from feeds.normalize import plain_text
+from feeds.timefmt import iso
 
 ALL_SLUG = "all"  # the feed of every entry, whatever its category
 OPML_PATH = "feeds/index.opml"
@@ -85,6 +87,7 @@ def _home_url(site: SiteConfig) -> str:
     return f"{site.url}/"
 
 
+@lru_cache(maxsize=16)
 def tag_authority(site_url: str) -> str:
     """The site's host as an RFC 4151 authority: lower-case ASCII (IDNA), else ``localhost``."""
     host = urlsplit(site_url).hostname or ""
@@ -120,13 +123,7 @@ class _UtcTime(datetime):
     """
 
     def isoformat(self, sep: str = "T", timespec: str = "auto") -> str:
-        return rfc3339(self)
-
-
-def rfc3339(moment: datetime) -> str:
-    """``2022-01-24T14:56:53Z``: UTC, whole seconds."""
-    utc = moment.astimezone(UTC)
-    return f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}Z"
+        return iso(self)
 
 
 def _utc(moment: datetime) -> _UtcTime:
@@ -152,7 +149,6 @@ def _clean_line(text: str | None) -> str | None:
 class _Feed:
     """What the three documents say about the feed itself."""
 
-    slug: str
     id: str
     title: str
     description: str
@@ -171,7 +167,7 @@ class _Item:
     title: str
     link: str  # the entry's own, else the site's home page (see _prepare_item)
     content: str
-    summary: str | None
+    summary: str | None  # sanitized HTML, as normalize leaves it
     author: str | None
     published: _UtcTime
     updated: _UtcTime
@@ -189,7 +185,6 @@ def _prepare_feed(category: Category, site: SiteConfig, items: Sequence[_Item], 
     site_title = _clean_line(site.title) or GENERATOR
     updated = max((item.updated for item in items), default=_utc(EMPTY_FEED_UPDATED))
     return _Feed(
-        slug=category.slug,
         id=feed_id(category.slug, site),
         title=_feed_title(category, site),
         description=_clean_line(site.description) or site_title,
@@ -265,7 +260,7 @@ class _ItemExtras:
     def extend_atom(self, entry: Any) -> Any:
         # feedgen builds Atom children un-namespaced under a literal xmlns attribute; match it.
         if self.summary:
-            etree.SubElement(entry, "summary").text = self.summary
+            etree.SubElement(entry, "summary", type="html").text = self.summary
         return entry
 
     def extend_rss(self, item: Any) -> Any:
@@ -341,9 +336,9 @@ def _json_item(item: _Item) -> dict[str, object]:
             ("url", item.link),
             ("title", item.title),
             ("content_html", item.content),
-            ("summary", item.summary),
-            ("date_published", rfc3339(item.published)),
-            ("date_modified", rfc3339(item.updated)),
+            ("summary", (plain_text(item.summary) or None) if item.summary else None),
+            ("date_published", iso(item.published)),
+            ("date_modified", iso(item.updated)),
             ("authors", [{"name": item.author}] if item.author else None),
             ("tags", list(tags) if tags else None),
         ]
@@ -453,8 +448,8 @@ def _same_bytes(target: Path, data: bytes) -> bool:
 def _replace_atomically(target: Path, data: bytes) -> None:
     """Temp file beside the target, fsync, rename over it: readers see the old file or the new one.
 
-    The directory is not fsynced: after a crash the old file may come back, and the next build,
-    finding different bytes, writes it again.
+    The directory is not fsynced (one more fsync per file): a power loss right after the rename can
+    bring the old file back, which a full ``feeds build`` or the category's next change rewrites.
     """
     fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:

@@ -14,6 +14,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import feedparser
 import pytest
@@ -25,6 +26,7 @@ from feeds import emit
 from feeds.config import SiteConfig
 from feeds.errors import FeedsError
 from feeds.model import Category, StoredEntry
+from feeds.timefmt import iso
 
 DATA = Path(__file__).parent / "data" / "emit"
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -38,7 +40,9 @@ TAG_URI = re.compile(
     r"^tag:([a-z0-9\-._]+?@)?[a-z0-9.\-]+?,\d{4}(-\d{2}(-\d{2})?)?:[0-9a-zA-Z;/?:@&=+$.\-_!~*'()%,#]+$"
 )
 RFC3339_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
-RFC822 = re.compile(r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4}")
+RFC822 = re.compile(
+    r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4}"
+)
 XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
@@ -83,7 +87,7 @@ ENTRIES = [
         title="Authored",
         link="https://example.com/story?id=7",
         author="李四",
-        summary="一句话摘要",
+        summary="<p>一句话<b>摘要</b> &amp; 更多</p>",
         tags=("A股", "证券时报网"),
         categories=("zhengquanshibaowang", "gupiao"),
         published=at(22, 9),
@@ -214,7 +218,8 @@ def test_atom_round_trip_keeps_dates_categories_summary_and_content() -> None:
         ("gupiao", "股票"),
         ("A股", None),
     ]
-    assert entries[2].summary == "一句话摘要"
+    assert entries[2].summary_detail.type == "text/html"
+    assert entries[2].summary == "<p>一句话<b>摘要</b> &amp; 更多</p>"
     assert entries[0].content[0].type == "text/html"
     assert "沪指涨0.5%" in entries[0].content[0].value
     assert all(e.title_detail.type == "text/plain" for e in entries)
@@ -237,13 +242,13 @@ def test_json_feed_fields() -> None:
     assert document["hubs"] == [{"type": "WebSub", "url": HUB}]
     items = document["items"]
     assert [item["id"] for item in items] == [emit.entry_id(e.key, SITE) for e in ENTRIES]
-    assert [item["date_published"] for item in items] == [emit.rfc3339(e.published) for e in ENTRIES]
-    assert [item["date_modified"] for item in items] == [emit.rfc3339(e.updated) for e in ENTRIES]
+    assert [item["date_published"] for item in items] == [iso(e.published) for e in ENTRIES]
+    assert [item["date_modified"] for item in items] == [iso(e.updated) for e in ENTRIES]
     assert items[0]["content_html"] == BASE.content
     assert items[1]["title"] == "Badtitle with <b>markup</b> & more"
     assert items[1]["content_html"] == "<p>abc</p>"
     assert items[2]["authors"] == [{"name": "李四"}]
-    assert items[2]["summary"] == "一句话摘要"
+    assert items[2]["summary"] == "一句话 摘要 & 更多"  # JSON Feed's summary is plain text
     assert items[2]["tags"] == ["证券时报网", "股票", "A股"]
     assert "authors" not in items[0] and "summary" not in items[0]
     assert items[3]["url"] == "https://finews.example.com/"
@@ -338,11 +343,10 @@ def test_date_formats() -> None:
 
 
 def test_non_utc_and_fractional_times_come_out_utc_whole_seconds() -> None:
-    shanghai = datetime(2022, 1, 24, 22, 56, 53, 999999, tzinfo=UTC).astimezone(
-        __import__("zoneinfo").ZoneInfo("Asia/Shanghai")
-    )
+    shanghai = datetime(2022, 1, 25, 6, 56, 53, 999999, tzinfo=ZoneInfo("Asia/Shanghai"))
     entry = make(published=shanghai, updated=shanghai)
     assert xml("atom", [entry]).findtext(f"{ATOM}entry/{ATOM}published") == "2022-01-24T22:56:53Z"
+    assert xml("rss", [entry]).findtext("channel/item/pubDate") == "Mon, 24 Jan 2022 22:56:53 +0000"
 
 
 def test_entry_order_is_kept() -> None:
@@ -362,7 +366,7 @@ def test_same_inputs_give_identical_bytes() -> None:
 
 def test_feed_updated_is_the_newest_entry_update_not_now() -> None:
     newest = max(e.updated for e in ENTRIES)  # the third entry's, not the first's
-    assert xml("atom").findtext(f"{ATOM}updated") == emit.rfc3339(newest) == "2022-01-26T08:00:53Z"
+    assert xml("atom").findtext(f"{ATOM}updated") == iso(newest) == "2022-01-26T08:00:53Z"
     assert xml("rss").findtext("channel/lastBuildDate") == "Wed, 26 Jan 2022 08:00:53 +0000"
 
 
@@ -401,7 +405,9 @@ def test_opml_lists_every_category_once_with_the_all_feed_first() -> None:
     root = etree.fromstring(emit.render_opml(categories, SITE))
     assert root.tag == "opml" and root.get("version") == "2.0"
     assert root.findtext("head/title") == "财经新闻聚合"
-    outlines = [(o.get("title"), o.get("text"), o.get("xmlUrl"), o.get("htmlUrl")) for o in root.iter("outline")]
+    outlines = [
+        (o.get("title"), o.get("text"), o.get("xmlUrl"), o.get("htmlUrl")) for o in root.iter("outline")
+    ]
     home = "https://finews.example.com/"
     assert outlines == [
         ("财经新闻聚合", "财经新闻聚合", "https://finews.example.com/feeds/all.atom.xml", home),

@@ -27,6 +27,7 @@ _MARKDOWN = MarkdownIt("commonmark", {"html": True, "linkify": False, "typograph
 _FILE_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-")
 _OFFSET_GAP = re.compile(r"^(.*\d)\s+(Z|[+-]\d{2}:?\d{2})$")
 _SOURCE_LINK = re.compile(r"(?:https?:)?//[^\s<>\"'()]+[?&]infocode=[A-Za-z0-9_-]+", re.IGNORECASE)
+_FRONT_MATTER = frontmatter.YAMLHandler()
 _OPENING = re.compile(r"\A---[ \t]*\n")
 _CLOSING = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
 
@@ -78,22 +79,32 @@ def parse_post(raw: bytes, relpath: str, location: str, source: str, zone: tzinf
 
 def _split(text: str, location: str) -> tuple[dict[str, Any], str, list[str]]:
     """Front matter mapping, body, and the front matter's lines (for line numbers in errors)."""
-    if not _OPENING.match(text):
+    opening = _OPENING.match(text)
+    if opening is None:
         raise ItemError(location, "no front matter: a post starts with a '---' line", line=1)
-    closing = _CLOSING.search(text, _OPENING.match(text).end())  # type: ignore[union-attr]
-    if closing is None:
+    if _CLOSING.search(text, opening.end()) is None:
         raise ItemError(location, "front matter is not closed by a '---' line", line=1)
-    front = text[_OPENING.match(text).end() : closing.start()]  # type: ignore[union-attr]
+    front, body = _FRONT_MATTER.split(text)
     try:
-        meta, body = frontmatter.parse(text)
+        meta = _FRONT_MATTER.load(front)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else 1
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ItemError(location, f"broken YAML front matter: {problem}", line=line) from None
+        raise ItemError(location, f"broken YAML front matter: {_yaml_problem(exc)}", line=_yaml_line(exc)) from None
+    if meta is None:
+        meta = {}
     if not isinstance(meta, dict):
         raise ItemError(location, "front matter must be a mapping of keys", line=2)
-    return meta, body, front.split("\n")
+    return meta, body.lstrip("\n"), front.lstrip("\n").split("\n")
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    problem = getattr(exc, "problem", None)
+    return str(problem) if problem else str(exc).splitlines()[0]
+
+
+def _yaml_line(exc: yaml.YAMLError) -> int:
+    """The file line where the broken construct starts (YAML's context), else where it noticed."""
+    mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
+    return mark.line + 1 if mark is not None else 1
 
 
 def _source_link(body: str) -> str | None:

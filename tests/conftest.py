@@ -1,0 +1,61 @@
+"""Shared fixtures: a project folder with a config, a posts folder and a real SQLite store."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from feeds.config import Config, load
+from feeds.store import Store
+
+DATA = Path(__file__).parent / "data"
+SEED = DATA / "posts" / "seed.txt"
+
+
+def write_config(folder: Path, extra: str = "") -> Path:
+    """A config like the shipped one, pointing at ``folder/posts``, ``folder/public``, ``folder/store``."""
+    path = folder / "config.yaml"
+    path.write_text(
+        textwrap.dedent(
+            """\
+            site: {title: 财经新闻聚合, url: https://finews.example.com, timezone: Asia/Shanghai}
+            store: store/feeds.db
+            output_dir: public
+            local: [{path: posts}]
+            categories:
+              zhengquanshibaowang: {title: 证券时报网}
+            """
+        )
+        + textwrap.dedent(extra),
+        encoding="utf-8",
+    )
+    (folder / "posts").mkdir(exist_ok=True)
+    return path
+
+
+def post(title: str = "标题", date: str = "2022-01-24 22:56:53 +0800", categories: str = "zhengquanshibaowang",
+         body: str = "<p>正文</p>", extra: str = "") -> str:
+    """The text of a post in the seed's shape."""
+    return (
+        f'---\nlayout: post\ntitle: "{title}"\ndate: {date}\ncategories: {categories}\n{extra}---\n{body}\n'
+    )
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    write_config(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def config(project: Path) -> Config:
+    return load(project / "config.yaml")
+
+
+@pytest.fixture
+def store(config: Config) -> Iterator[Store]:
+    with Store.open(config.store_path) as opened:
+        yield opened

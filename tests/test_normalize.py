@@ -1,0 +1,78 @@
+"""EntryData → Entry: UTC dates, sanitized absolute HTML, plain titles, slugs, key."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from feeds.errors import ItemError
+from feeds.model import Category, EntryData
+from feeds.normalize import clean_html, normalize, plain_text
+from feeds.slugs import CategoryResolver
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+SITE = "https://finews.example.com"
+
+
+def data(**fields: object) -> EntryData:
+    base: dict[str, object] = {"source": "s", "item_id": "i", "title": "t", "content": "<p>c</p>"}
+    return EntryData(**{**base, **fields})  # type: ignore[arg-type]
+
+
+def run(item: EntryData):  # type: ignore[no-untyped-def]
+    return normalize(item, CategoryResolver({}), SITE, NOW)
+
+
+def test_dangerous_html_is_removed() -> None:
+    dirty = (
+        '<p onclick="steal()">x<script>alert(1)</script></p><a href="javascript:alert(1)">j</a>'
+        '<img src="x.png" onerror="boom()"><iframe src="https://evil/"></iframe><style>p{}</style>'
+    )
+    cleaned = clean_html(dirty, "https://a.com/post/")
+    for bad in ("script", "onclick", "javascript:", "onerror", "iframe", "<style"):
+        assert bad not in cleaned
+    assert '<img src="https://a.com/post/x.png">' in cleaned
+
+
+def test_relative_and_protocol_relative_urls_become_absolute() -> None:
+    html = '<a href="//finews.withounder.com/">home</a><a href="/c/x.html">c</a><img src="i.png">'
+    cleaned = clean_html(html, "https://a.com/news/1.html")
+    assert 'href="https://finews.withounder.com/"' in cleaned
+    assert 'href="https://a.com/c/x.html"' in cleaned
+    assert 'src="https://a.com/news/i.png"' in cleaned
+
+
+def test_titles_are_plain_text() -> None:
+    assert plain_text("<b>涨</b> &amp; 跌\n  news") == "涨 & 跌 news"
+    assert run(data(title="<em>A</em> &lt;b&gt;")).title == "A <b>"
+
+
+def test_dates_become_utc_and_missing_date_is_fetch_time() -> None:
+    east8 = timezone(timedelta(hours=8))
+    entry = run(data(published=datetime(2022, 1, 24, 22, 56, 53, tzinfo=east8)))
+    assert entry.published == datetime(2022, 1, 24, 14, 56, 53, tzinfo=UTC)
+    assert entry.updated == entry.published
+    assert run(data()).published == NOW
+
+
+def test_categories_are_slugged_with_chinese_titles() -> None:
+    entry = run(data(categories=("证券时报网", "证券时报网")))
+    assert entry.categories == (Category("zhengquanshibaowang", "证券时报网"),)
+
+
+def test_unsafe_category_is_an_item_error() -> None:
+    with pytest.raises(ItemError, match="safe feed name"):
+        run(data(categories=("../../etc",)))
+
+
+def test_key_from_info_code_in_body() -> None:
+    body = '<p>x</p><a href="http://f.xyz/NewsShare.html?infoCode=NW202201242259595178">src</a>'
+    entry = run(data(content=body))
+    assert entry.key == entry.info_code == "NW202201242259595178"
+
+
+def test_content_hash_tracks_visible_changes_only() -> None:
+    first = run(data())
+    assert run(data(item_id="other")).content_hash == first.content_hash
+    assert run(data(content="<p>changed</p>")).content_hash != first.content_hash
