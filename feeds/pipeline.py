@@ -141,7 +141,7 @@ def _ingest_file(
     store.entries.clear_failure(name, location)
     if before and before.entry_key and (entry is None or before.entry_key != entry.key):
         store.entries.forget_copy(before.entry_key, name, post.relpath)
-    store.entries.record_file(name, post.relpath, FileState(post.size, post.mtime_ns, digest, entry and entry.key))
+    store.entries.record_file(name, post.relpath, FileState(post.size, post.mtime_ns, digest, entry.key if entry else None))
     if entry is None:  # a draft: published: false
         return RunSummary(skipped=1)
     return summarize(store.entries.apply(entry, now), entry)

@@ -27,7 +27,7 @@ _MARKDOWN = MarkdownIt("commonmark", {"html": True, "linkify": False, "typograph
 _FILE_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-")
 _OFFSET_GAP = re.compile(r"^(.*\d)\s+(Z|[+-]\d{2}:?\d{2})$")
 _SOURCE_LINK = re.compile(r"(?:https?:)?//[^\s<>\"'()]+[?&]infocode=[A-Za-z0-9_-]+", re.IGNORECASE)
-_FRONT_MATTER = frontmatter.YAMLHandler()
+_FRONT_MATTER = frontmatter.default_handlers.YAMLHandler()
 _OPENING = re.compile(r"\A---[ \t]*\n")
 _CLOSING = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
 

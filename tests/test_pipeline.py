@@ -1,0 +1,161 @@
+"""Local posts end to end on real files: ingest, rescan, bad input, emit and read back."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import feedparser
+
+from conftest import SEED, post
+from feeds.config import Config
+from feeds.pipeline import build, ingest_local, run_cycle
+from feeds.store import Store
+
+SEED_TITLE = "工信部：培育一批进军元宇宙、区块链、人工智能等领域的中小企业"
+SEED_KEY = "NW202201242259595178"
+
+
+def add(project: Path, name: str, content: str | bytes) -> Path:
+    path = project / "posts" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, str):
+        path.write_text(content, encoding="utf-8")
+    else:
+        path.write_bytes(content)
+    return path
+
+
+def snapshot(folder: Path) -> dict[str, tuple[int, bytes]]:
+    return {str(p.relative_to(folder)): (p.stat().st_mtime_ns, p.read_bytes()) for p in folder.rglob("*") if p.is_file()}
+
+
+def test_seed_end_to_end(project: Path, config: Config, store: Store) -> None:
+    add(project, "000_df4b0940cadb3621.txt", SEED.read_bytes())
+    summary = run_cycle(config, store)
+    assert (summary.new, summary.failed) == (1, 0)
+    atom = project / "public" / "feeds" / "zhengquanshibaowang.atom.xml"
+    parsed = feedparser.parse(atom.read_bytes())
+    assert parsed.bozo == 0
+    assert [e.title for e in parsed.entries] == [SEED_TITLE]
+    assert parsed.entries[0].published == "2022-01-24T14:56:53Z"
+    assert parsed.feed.title == "证券时报网"
+    stored = store.entries.get(SEED_KEY)
+    assert stored is not None and stored.categories == ("zhengquanshibaowang",)
+
+
+def test_rescan_does_no_work_and_rewrites_nothing(project: Path, config: Config, store: Store) -> None:
+    for n in range(5):
+        add(project, f"{n}.md", post(title=f"t{n}", extra=f"infoCode: NW{n}\n"))
+    first = run_cycle(config, store)
+    assert first.new == 5
+    before = snapshot(project / "public")
+    again = run_cycle(config, store)
+    assert (again.new, again.updated, again.duplicate, again.skipped) == (0, 0, 0, 5)
+    assert snapshot(project / "public") == before
+
+
+def test_touched_file_is_confirmed_by_hash(project: Path, config: Config, store: Store) -> None:
+    path = add(project, "a.md", post(extra="infoCode: NW1\n"))
+    ingest_local(config, store)
+    os.utime(path, ns=(1, 1))
+    summary = ingest_local(config, store)
+    assert (summary.skipped, summary.updated, summary.duplicate) == (1, 0, 0)
+
+
+def test_edited_post_is_an_update(project: Path, config: Config, store: Store) -> None:
+    path = add(project, "a.md", post(body="<p>v1</p>", extra="infoCode: NW1\n"))
+    ingest_local(config, store)
+    path.write_text(post(body="<p>v2 longer</p>", extra="infoCode: NW1\n"), encoding="utf-8")
+    assert ingest_local(config, store).updated == 1
+    stored = store.entries.get("NW1")
+    assert stored is not None and "v2" in stored.content
+
+
+def test_shared_info_code_is_one_entry_in_both_categories(project: Path, config: Config, store: Store) -> None:
+    body = "<p>x</p>\n\n<http://f.xyz/NewsShare.html?infoCode=NW42>\n"
+    add(project, "a.md", post(categories="zhengquanshibaowang", body=body))
+    add(project, "b.md", post(categories="东方财富网", body=body))
+    summary = ingest_local(config, store)
+    # the second copy puts the item in another feed: an update (webhook consumers of that category hear of it)
+    assert (summary.new, summary.updated) == (1, 1)
+    stored = store.entries.get("NW42")
+    assert stored is not None
+    assert stored.categories == ("dongfangcaifuwang", "zhengquanshibaowang")
+    assert store.entries.count() == 1
+
+
+BAD_POSTS: dict[str, bytes] = {
+    "broken-yaml.md": b"---\ntitle: [oops\ndate: 2022-01-01\n---\nx\n",
+    "no-front-matter.md": b"hello\n",
+    "empty.md": b"",
+    "binary.md": b"\x00\x01\x02\xff" * 100,
+    "gbk.md": "---\ntitle: t\ndate: 2022-01-01\n---\n证券时报网新闻正文\n".encode("gbk"),
+    "no-title.md": b"---\ndate: 2022-01-01 10:00:00 +0800\n---\nx\n",
+    "bad-date.md": b"---\ntitle: t\ndate: someday\n---\nx\n",
+    "no-date.md": b"---\ntitle: t\n---\nx\n",
+    "traversal.md": b"---\ntitle: t\ndate: 2022-01-01\ncategories: ../../etc\n---\nx\n",
+}
+
+
+def test_bad_posts_are_recorded_and_the_run_goes_on(project: Path, config: Config, store: Store) -> None:
+    add(project, "good.md", post(extra="infoCode: NW7\n"))
+    for name, content in BAD_POSTS.items():
+        add(project, name, content)
+    add(project, "huge.md", post(body="<p>" + "大" * (2 * 2**20) + "</p>"))  # ~6 MB
+    summary = run_cycle(config, store)
+    assert summary.new == 1
+    assert summary.failed == len(BAD_POSTS) + 1
+    recorded = {Path(f.location).name: f for f in store.entries.failures()}
+    assert set(recorded) == {*BAD_POSTS, "huge.md"}
+    assert "MiB" in recorded["huge.md"].reason
+    assert recorded["broken-yaml.md"].line == 2
+    assert "safe feed name" in recorded["traversal.md"].reason
+    # nothing was written outside output_dir, and no feed for the refused category
+    assert not (project / "etc").exists() and not (project.parent / "etc.atom.xml").exists()
+    assert sorted(p.name for p in (project / "public" / "feeds").iterdir()) == [
+        "all.atom.xml", "all.json", "all.rss.xml", "index.opml",
+        "zhengquanshibaowang.atom.xml", "zhengquanshibaowang.json", "zhengquanshibaowang.rss.xml",
+    ]
+    # fixing a file clears its failure
+    add(project, "no-title.md", post(title="fixed", extra="infoCode: NW8\n"))
+    assert run_cycle(config, store).new == 1
+    assert "no-title.md" not in {Path(f.location).name for f in store.entries.failures()}
+
+
+def test_deleted_post_keeps_its_entry(project: Path, config: Config, store: Store) -> None:
+    path = add(project, "a.md", post(extra="infoCode: NW1\n"))
+    ingest_local(config, store)
+    path.unlink()
+    ingest_local(config, store)
+    assert store.entries.get("NW1") is not None
+    assert store.entries.file_index("local:posts") == {}
+
+
+def test_round_trip_emitted_feeds_give_the_stored_entries(project: Path, config: Config, store: Store) -> None:
+    add(project, "seed.txt", SEED.read_bytes())
+    for n in range(3):
+        add(project, f"{n}.md", post(title=f"标题{n} <b>&amp;</b>", date=f"2022-02-0{n + 1} 08:00:00 +0800",
+                                      extra=f"infoCode: NW{n}\nauthor: 记者{n}\n"))
+    run_cycle(config, store)
+    stored = store.entries.recent("zhengquanshibaowang", 50)
+    feeds = project / "public" / "feeds"
+    for name in ("zhengquanshibaowang.atom.xml", "zhengquanshibaowang.rss.xml"):
+        parsed = feedparser.parse((feeds / name).read_bytes())
+        assert parsed.bozo == 0, name
+        assert [e.title for e in parsed.entries] == [e.title for e in stored]
+        assert [e.link for e in parsed.entries] == [e.link or "https://finews.example.com/" for e in stored]
+    feed = json.loads((feeds / "zhengquanshibaowang.json").read_text("utf-8"))
+    assert [item["title"] for item in feed["items"]] == [e.title for e in stored]
+    assert [item["date_published"] for item in feed["items"]] == [e.to_json()["published"] for e in stored]
+
+
+def test_build_is_deterministic(project: Path, config: Config, store: Store) -> None:
+    add(project, "seed.txt", SEED.read_bytes())
+    run_cycle(config, store)
+    first = snapshot(project / "public")
+    for path in (project / "public").rglob("*.xml"):
+        path.unlink()
+    build(config, store)
+    assert {k: v[1] for k, v in snapshot(project / "public").items()} == {k: v[1] for k, v in first.items()}
