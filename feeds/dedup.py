@@ -28,6 +28,20 @@ def info_code_in(text: str | None) -> str | None:
     return match.group(1) if match else None
 
 
+_URL_START = re.compile(r"(?:https?:)?//[^\s<>\"'()]*$", re.IGNORECASE)
+
+
+def info_code_link(text: str | None) -> str | None:
+    """The first URL in ``text`` that carries an infoCode: a post's link to the original article."""
+    if not text:
+        return None
+    match = _INFO_CODE_IN_URL.search(text)
+    if match is None:
+        return None
+    start = _URL_START.search(text, max(0, match.start() - 2048), match.start())
+    return None if start is None else text[start.start() : match.end()]
+
+
 def find_info_code(explicit: str | None, link: str | None, guid: str | None, content: str) -> str | None:
     """infoCode from front matter, else the link, else the guid, else the first body URL with one."""
     if explicit and explicit.strip():

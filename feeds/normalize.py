@@ -72,7 +72,8 @@ def content_hash(*parts: object) -> str:
     """A digest of what a reader sees; equal digests mean "the same copy" (a duplicate)."""
     digest = hashlib.sha256()
     for part in parts:
-        digest.update(repr(part).encode())
+        text = part if isinstance(part, str) else repr(part)
+        digest.update(text.encode())
         digest.update(b"\0")
     return digest.hexdigest()
 

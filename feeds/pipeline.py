@@ -10,8 +10,10 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from functools import partial
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -21,6 +23,7 @@ from feeds.config import Config, LocalSource
 from feeds.errors import FeedsError, ItemError
 from feeds.model import Category, Entry, ItemFailure, Outcome, RunSummary
 from feeds.normalize import normalize
+from feeds.parallel import ordered_map
 from feeds.parse.post import MAX_POST_BYTES, parse_post
 from feeds.slugs import ALL, CategoryResolver
 from feeds.sources.local import PostFile, list_posts, read_post
@@ -70,6 +73,51 @@ def ingest_local(config: Config, store: Store, now: datetime | None = None, prog
     return summary
 
 
+@dataclass(frozen=True, slots=True)
+class PostContext:
+    """What preparing a post needs besides the file: small and picklable, sent to worker processes."""
+
+    source: str
+    zone: str
+    default_category: str | None
+    site_url: str
+    resolver: CategoryResolver
+    now: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedPost:
+    """A post file read, parsed and normalized (in a worker), ready for the store (in this process)."""
+
+    digest: str
+    entry: Entry | None = None  # None for a draft, an unchanged file or a failure
+    failure: ItemFailure | None = None
+    unchanged: bool = False
+
+
+def prepare_post(context: PostContext, task: tuple[PostFile, FileState | None]) -> PreparedPost:
+    """Read, hash, parse and normalize one post; the CPU-heavy part, safe to run in a worker."""
+    post, before = task
+    location = str(post.path)
+    try:
+        raw = read_post(post, MAX_POST_BYTES)
+    except ItemError as exc:
+        return PreparedPost("", failure=ItemFailure(context.source, location, exc.reason, exc.line))
+    digest = hashlib.sha256(raw).hexdigest()
+    if before is not None and digest == before.content_hash:  # touched, not changed
+        return PreparedPost(digest, unchanged=True)
+    try:
+        data = parse_post(raw, post.relpath, location, context.source, ZoneInfo(context.zone))
+        if data is None:
+            return PreparedPost(digest)
+        if context.default_category and not data.categories:
+            data = replace(data, categories=(context.default_category,))
+        entry = normalize(data, context.resolver, context.site_url, context.now)
+    except ItemError as exc:
+        return PreparedPost(digest, failure=ItemFailure(context.source, location, exc.reason, exc.line))
+    return PreparedPost(digest, entry=entry)
+
+
 def _ingest_folder(
     config: Config,
     store: Store,
@@ -81,78 +129,89 @@ def _ingest_folder(
     root = config.resolve(source.path)
     name = source.source_name
     if not root.is_dir():
+        failure = ItemFailure(name, str(root), "posts folder not found")
         with store.transaction():
-            failure = ItemFailure(name, str(root), "posts folder not found")
             store.entries.record_failure(failure, now)
         return failed(failure)
-    zone = ZoneInfo(source.timezone or config.site.timezone)
+    context = PostContext(
+        name, source.timezone or config.site.timezone, source.category, config.site.url, resolver, now
+    )
     known = store.entries.file_index(name)
+    failing = store.entries.failing_locations(name)
     summary = RunSummary()
-    pending = 0
-    store.conn.execute("BEGIN IMMEDIATE")
-    try:
+
+    def changed_posts() -> Iterator[tuple[PostFile, FileState | None]]:
+        """Stream the posts whose size or mtime moved; count the rest as unchanged."""
+        nonlocal summary
         for post in list_posts(root):
-            summary += _ingest_file(config, store, source, post, known.pop(post.relpath, None), resolver, zone, now)
-            pending += 1
+            before = known.pop(post.relpath, None)
+            if before and before.size == post.size and before.mtime_ns == post.mtime_ns:
+                summary += RunSummary(skipped=1)
+                if progress:
+                    progress(1)
+                continue
+            yield post, before
+
+    prepared = ordered_map(partial(prepare_post, context), changed_posts())
+    with _batches(store) as commit_point:
+        for (post, before), result in prepared:
+            summary += _store_post(store, name, post, before, result, failing, now)
+            commit_point()
             if progress:
                 progress(1)
-            if pending >= BATCH:
-                store.conn.execute("COMMIT")
-                store.conn.execute("BEGIN IMMEDIATE")
-                pending = 0
         _forget_removed(store, name, root, known)
-        store.conn.execute("COMMIT")
-    except BaseException:
-        store.conn.execute("ROLLBACK")
-        raise
+        if str(root) in failing:
+            store.entries.clear_failure(name, str(root))
     return summary
 
 
-def _ingest_file(
-    config: Config,
+@contextmanager
+def _batches(store: Store) -> Iterator[Callable[[], None]]:
+    """One transaction per BATCH posts: a crash loses at most the open batch, and a rerun redoes it."""
+    count = 0
+
+    def commit_point() -> None:
+        nonlocal count
+        count += 1
+        if count % BATCH == 0:
+            store.conn.execute("COMMIT")
+            store.conn.execute("BEGIN IMMEDIATE")
+
+    store.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield commit_point
+    except BaseException:
+        store.conn.execute("ROLLBACK")
+        raise
+    store.conn.execute("COMMIT")
+
+
+def _store_post(
     store: Store,
-    source: LocalSource,
+    source: str,
     post: PostFile,
     before: FileState | None,
-    resolver: CategoryResolver,
-    zone: ZoneInfo,
+    result: PreparedPost,
+    failing: set[str],
     now: datetime,
 ) -> RunSummary:
-    """One post file → stored entry, or a recorded failure. Unchanged files are skipped."""
-    name = source.source_name
-    if before and before.size == post.size and before.mtime_ns == post.mtime_ns:
+    """Record one prepared post: its entry, its failure, or just its new mtime."""
+    index = FileState(post.size, post.mtime_ns, result.digest, result.entry.key if result.entry else None)
+    if result.unchanged and before is not None:
+        store.entries.record_file(source, post.relpath, replace(index, entry_key=before.entry_key))
         return RunSummary(skipped=1)
-    location = str(post.path)
-    try:
-        raw = read_post(post, MAX_POST_BYTES)
-    except ItemError as exc:
-        return _failed_file(store, name, post, exc, "", now)
-    digest = hashlib.sha256(raw).hexdigest()
-    if before and before.content_hash == digest:  # touched, not changed
-        store.entries.record_file(name, post.relpath, replace(before, size=post.size, mtime_ns=post.mtime_ns))
+    if result.failure is not None:
+        store.entries.record_failure(result.failure, now)
+        store.entries.record_file(source, post.relpath, index)
+        return failed(result.failure)
+    if str(post.path) in failing:
+        store.entries.clear_failure(source, str(post.path))
+    if before and before.entry_key and before.entry_key != index.entry_key:
+        store.entries.forget_copy(before.entry_key, source, post.relpath)
+    store.entries.record_file(source, post.relpath, index)
+    if result.entry is None:  # a draft: published: false
         return RunSummary(skipped=1)
-    try:
-        data = parse_post(raw, post.relpath, location, name, zone)
-        if data is not None and source.category and not data.categories:
-            data = replace(data, categories=(source.category,))
-        entry = None if data is None else normalize(data, resolver, config.site.url, now)
-    except ItemError as exc:
-        return _failed_file(store, name, post, exc, digest, now)
-    store.entries.clear_failure(name, location)
-    if before and before.entry_key and (entry is None or before.entry_key != entry.key):
-        store.entries.forget_copy(before.entry_key, name, post.relpath)
-    store.entries.record_file(name, post.relpath, FileState(post.size, post.mtime_ns, digest, entry.key if entry else None))
-    if entry is None:  # a draft: published: false
-        return RunSummary(skipped=1)
-    return summarize(store.entries.apply(entry, now), entry)
-
-
-def _failed_file(store: Store, source: str, post: PostFile, exc: ItemError, digest: str, now: datetime) -> RunSummary:
-    """Record the failure, and the file's hash so an unchanged broken file is not parsed again."""
-    failure = ItemFailure(source, str(post.path), exc.reason, exc.line)
-    store.entries.record_failure(failure, now)
-    store.entries.record_file(source, post.relpath, FileState(post.size, post.mtime_ns, digest, None))
-    return failed(failure)
+    return summarize(store.entries.apply(result.entry, now), result.entry)
 
 
 def _forget_removed(store: Store, source: str, root: Path, removed: dict[str, FileState]) -> None:

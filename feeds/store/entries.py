@@ -35,6 +35,7 @@ class EntryRepo:
     def __init__(self, store: Store) -> None:
         self._store = store
         self._conn = store.conn
+        self._saved_categories: set[Category] = set()
 
     # ---- entries ---------------------------------------------------------------------------
 
@@ -51,24 +52,29 @@ class EntryRepo:
         stored = self._conn.execute(
             "SELECT content_hash, published, updated FROM entries WHERE key = ?", (entry.key,)
         ).fetchone()
-        copy = self._conn.execute(
-            "SELECT content_hash FROM entry_sources WHERE key = ? AND source = ? AND item_id = ?",
-            (entry.key, entry.source, entry.item_id),
-        ).fetchone()
+        copy = None
+        if stored is not None:
+            copy = self._conn.execute(
+                "SELECT content_hash FROM entry_sources WHERE key = ? AND source = ? AND item_id = ?",
+                (entry.key, entry.source, entry.item_id),
+            ).fetchone()
         outcome = decide(
             stored_hash=None if stored is None else stored[0],
             copy_hash=None if copy is None else copy[0],
             incoming_hash=entry.content_hash,
         )
+        self.save_categories(entry.categories)
         if outcome is Outcome.NEW:
-            self._insert(entry, now)
-        elif outcome is Outcome.UPDATED:
+            self._insert(entry, now)  # with its categories: nothing to merge yet
+            self._save_copy(entry, now)
+            self._queue_event("entry.created", _stored_from_new(entry), now)
+            return outcome
+        if outcome is Outcome.UPDATED:
             self._update(entry, updated=_bumped(parse_iso(stored[2]), entry.updated, now))
         self._save_copy(entry, now)
-        self.save_categories(entry.categories)
         self._refresh_categories(entry.key)
-        if outcome is not Outcome.DUPLICATE:
-            self.add_event(f"entry.{'created' if outcome is Outcome.NEW else 'updated'}", entry.key, now)
+        if outcome is Outcome.UPDATED:
+            self.add_event("entry.updated", entry.key, now)
         return outcome
 
     def _save_copy(self, entry: Entry, now: datetime) -> None:
@@ -106,11 +112,15 @@ class EntryRepo:
                 entry.author,
                 iso(entry.published),
                 iso(max(entry.updated, entry.published)),
-                "[]",
+                _dumps(sorted(c.slug for c in entry.categories)),
                 _dumps(entry.tags),
                 entry.content_hash,
                 iso(now),
             ),
+        )
+        self._conn.executemany(
+            "INSERT INTO entry_categories (slug, key, published) VALUES (?, ?, ?)",
+            [(slug, entry.key, iso(entry.published)) for slug in sorted({c.slug for c in entry.categories})],
         )
 
     def _update(self, entry: Entry, updated: datetime) -> None:
@@ -187,11 +197,16 @@ class EntryRepo:
     # ---- categories ------------------------------------------------------------------------
 
     def save_categories(self, categories: Iterable[Category]) -> None:
+        """Record slug → title; the titles already written by this connection are not written again."""
+        fresh = [c for c in categories if c not in self._saved_categories]
+        if not fresh:
+            return
         self._conn.executemany(
             "INSERT INTO categories (slug, title) VALUES (?, ?) "
             "ON CONFLICT (slug) DO UPDATE SET title = excluded.title WHERE title != excluded.title",
-            [(c.slug, c.title) for c in categories],
+            [(c.slug, c.title) for c in fresh],
         )
+        self._saved_categories.update(fresh)
 
     def categories(self) -> list[Category]:
         """Categories that hold at least one entry, by slug."""
@@ -237,6 +252,9 @@ class EntryRepo:
     def clear_failure(self, source: str, location: str) -> None:
         self._conn.execute("DELETE FROM failures WHERE source = ? AND location = ?", (source, location))
 
+    def failing_locations(self, source: str) -> set[str]:
+        return {row[0] for row in self._conn.execute("SELECT location FROM failures WHERE source = ?", (source,))}
+
     def failures(self) -> list[ItemFailure]:
         rows = self._conn.execute("SELECT source, location, reason, line FROM failures ORDER BY source, location")
         return [ItemFailure(source, location, reason, line) for source, location, reason, line in rows]
@@ -247,11 +265,14 @@ class EntryRepo:
         """Queue a webhook event carrying the entry as ``feeds entries --json`` prints it."""
         entry = self.get(entry_key)
         assert entry is not None, "add_event follows a write of the same entry"
+        return self._queue_event(event_type, entry, now)
+
+    def _queue_event(self, event_type: str, entry: StoredEntry, now: datetime) -> str:
         event_id = f"msg_{now.strftime('%Y%m%d%H%M%S')}_{secrets.token_hex(8)}"
         payload = {"type": event_type, "timestamp": iso(now), "data": entry.to_json()}
         self._conn.execute(
             "INSERT INTO events (id, type, entry_key, categories, payload, created) VALUES (?, ?, ?, ?, ?, ?)",
-            (event_id, event_type, entry_key, _dumps(entry.categories), _dumps(payload), iso(now)),
+            (event_id, event_type, entry.key, _dumps(entry.categories), _dumps(payload), iso(now)),
         )
         return event_id
 
@@ -263,6 +284,25 @@ class EntryRepo:
 def _bumped(stored_updated: datetime, incoming_updated: datetime, now: datetime) -> datetime:
     """An update's new ``updated``: the copy's own time if it moved forward, else when we saw the change."""
     return incoming_updated if incoming_updated > stored_updated else max(now, stored_updated)
+
+
+def _stored_from_new(entry: Entry) -> StoredEntry:
+    """What a NEW entry's row holds, without reading it back."""
+    return StoredEntry(
+        key=entry.key,
+        info_code=entry.info_code,
+        title=entry.title,
+        link=entry.link,
+        content=entry.content,
+        summary=entry.summary,
+        author=entry.author,
+        published=entry.published,
+        updated=max(entry.updated, entry.published),
+        categories=tuple(sorted({c.slug for c in entry.categories})),
+        tags=entry.tags,
+        sources=(entry.source,),
+        content_hash=entry.content_hash,
+    )
 
 
 def _dumps(value: Any) -> str:

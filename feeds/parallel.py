@@ -1,0 +1,64 @@
+"""An ordered, bounded map over worker processes, for CPU-bound stages (markdown + sanitizing).
+
+Results come back in input order (so runs stay deterministic) and at most ``window`` chunks are in
+flight, so memory stays flat however many posts stream through. Small inputs never start a pool:
+the first ``threshold`` items are processed in this process, and a pool starts only if more follow.
+"""
+
+from __future__ import annotations
+
+import itertools
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def default_workers() -> int:
+    return max(1, min(4, len(os.sched_getaffinity(0))))
+
+
+def ordered_map(
+    fn: Callable[[T], R],
+    items: Iterable[T],
+    workers: int | None = None,
+    threshold: int = 256,
+    chunk: int = 64,
+    window: int = 4,
+) -> Iterator[tuple[T, R]]:
+    """Yield ``(item, fn(item))`` in input order; ``fn`` must be a picklable module-level function."""
+    iterator = iter(items)
+    head = list(itertools.islice(iterator, threshold))
+    count = workers or default_workers()
+    if len(head) < threshold or count < 2:
+        for item in itertools.chain(head, iterator):
+            yield item, fn(item)
+        return
+    chunks = _chunked(itertools.chain(head, iterator), chunk)
+    # forkserver: never fork a process that may be running scheduler or HTTP threads
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([getattr(fn, "func", fn).__module__])  # import once, fork warm workers
+    with ProcessPoolExecutor(max_workers=count, mp_context=context) as pool:
+        pending: deque[tuple[list[T], Future[list[R]]]] = deque()
+        for batch in itertools.islice(chunks, window * count):
+            pending.append((batch, pool.submit(_apply_all, fn, batch)))
+        while pending:
+            batch, future = pending.popleft()
+            nxt = next(chunks, None)
+            if nxt is not None:
+                pending.append((nxt, pool.submit(_apply_all, fn, nxt)))
+            yield from zip(batch, future.result(), strict=True)
+
+
+def _chunked(items: Iterator[T], size: int) -> Iterator[list[T]]:
+    while batch := list(itertools.islice(items, size)):
+        yield batch
+
+
+def _apply_all(fn: Callable[[T], R], batch: list[T]) -> list[R]:
+    return [fn(item) for item in batch]
