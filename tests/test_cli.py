@@ -1,0 +1,86 @@
+"""The `feeds` command as users run it: real processes, exit codes, one-line errors, JSON output."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import SEED, post
+
+SEED_KEY = "NW202201242259595178"
+
+
+def feeds(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "feeds", "--config", str(project / "config.yaml"), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=project,
+    )
+
+
+def test_run_once_then_idle_rerun(project: Path) -> None:
+    (project / "posts" / "seed.txt").write_bytes(SEED.read_bytes())
+    (project / "posts" / "bad.md").write_text("no front matter here\n", encoding="utf-8")
+    first = feeds(project, "run", "--once")
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.strip() == "1 new, 0 updated, 0 duplicate, 1 failed, 0 unchanged"
+    assert "bad.md:1: no front matter" in first.stderr
+    assert "Traceback" not in first.stderr
+    atom = project / "public" / "feeds" / "zhengquanshibaowang.atom.xml"
+    mtime = atom.stat().st_mtime_ns
+    second = feeds(project, "run", "--once")
+    assert second.stdout.strip() == "0 new, 0 updated, 0 duplicate, 0 failed, 2 unchanged"
+    assert atom.stat().st_mtime_ns == mtime
+
+
+def test_entries_json_has_the_contract_fields(project: Path) -> None:
+    (project / "posts" / "seed.txt").write_bytes(SEED.read_bytes())
+    feeds(project, "run", "--once")
+    out = feeds(project, "entries", "--json", "--category", "zhengquanshibaowang", "--limit", "5")
+    rows = [json.loads(line) for line in out.stdout.splitlines()]
+    assert len(rows) == 1
+    row = rows[0]
+    assert {"key", "info_code", "title", "link", "categories", "published", "updated", "sources"} <= set(row)
+    assert row["key"] == row["info_code"] == SEED_KEY
+    assert row["published"] == "2022-01-24T14:56:53Z"
+    assert row["categories"] == ["zhengquanshibaowang"]
+    assert row["sources"] == ["local:posts"]
+
+
+def test_failures_command_lists_rejected_files(project: Path) -> None:
+    (project / "posts" / "x.md").write_text(post(date="not a date"), encoding="utf-8")
+    feeds(project, "run", "--once")
+    out = feeds(project, "failures")
+    assert "x.md:4: unparseable date" in out.stdout
+
+
+def test_config_mistake_is_one_line_and_exit_2(project: Path) -> None:
+    (project / "config.yaml").write_text("feed: {limt: 5}\n", encoding="utf-8")
+    result = feeds(project, "run", "--once")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"feeds: config error: {project / 'config.yaml'}: feed.limt: unknown key (did you mean 'limit'?)"
+    ]
+
+
+def test_missing_config_and_bad_usage_exit_2(tmp_path: Path) -> None:
+    missing = feeds(tmp_path, "build")
+    assert missing.returncode == 2 and "config file not found" in missing.stderr
+    usage = feeds(tmp_path, "entries", "--limit", "zero")
+    assert usage.returncode == 2 and "Traceback" not in usage.stderr
+
+
+def test_newer_store_is_refused_cleanly(project: Path) -> None:
+    (project / "store").mkdir()
+    import sqlite3
+
+    conn = sqlite3.connect(project / "store" / "feeds.db")
+    conn.execute("PRAGMA user_version = 999")
+    conn.close()
+    result = feeds(project, "build")
+    assert result.returncode == 1
+    assert "newer than this feeds knows" in result.stderr and "Traceback" not in result.stderr
