@@ -32,11 +32,11 @@ def measure(folder: str) -> None:
     config = load(Path(folder) / "config.yaml")
     with Store.open(config.store_path) as store:
         started = time.perf_counter()
-        first = run_cycle(config, store)
+        first = run_cycle(config, store).summary
         first_seconds = time.perf_counter() - started
         first_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         started = time.perf_counter()
-        again = run_cycle(config, store)
+        again = run_cycle(config, store).summary
         rescan_seconds = time.perf_counter() - started
     print(
         json.dumps(

@@ -86,7 +86,9 @@ def run_wrk(url: str, headers: dict[str, str], duration: float) -> tuple[float, 
     return float(match.group(1)), note
 
 
-def _client_worker(port: int, request: bytes, expect: bytes, duration: float, out: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+def _client_worker(
+    port: int, request: bytes, expect: bytes, duration: float, out: multiprocessing.Queue[int]
+) -> None:
     """Keep-alive requests on one raw socket as fast as answers come; counts complete responses."""
     done = 0
     sock = socket.create_connection(("127.0.0.1", port))
@@ -114,7 +116,9 @@ def _content_length(head: bytes) -> int:
     return int(match.group(1)) if match else 0
 
 
-def run_python_client(port: int, headers: dict[str, str], duration: float, expect: bytes) -> tuple[float, str]:
+def run_python_client(
+    port: int, headers: dict[str, str], duration: float, expect: bytes
+) -> tuple[float, str]:
     extra = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
     request = f"GET {PATH} HTTP/1.1\r\nHost: bench\r\n{extra}\r\n".encode()
     queue: multiprocessing.Queue[int] = multiprocessing.Queue()

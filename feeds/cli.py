@@ -70,8 +70,19 @@ def run(ctx: click.Context, once: bool, force_all: bool) -> None:
     """One cycle: scan posts, fetch due feeds, store, rebuild changed feeds, deliver webhooks."""
     config = load_config(ctx)
     with run_lock(config.store_path), open_store(config) as store:
-        summary = pipeline.run_cycle(config, store, force_all=force_all, progress=_progress_bar())
-    click.echo(summary.line())
+        result = pipeline.run_cycle(config, store, force_all=force_all, progress=_progress_bar())
+    click.echo(result.summary.line())
+    if result.delivery is not None:
+        click.echo(result.delivery.line())
+
+
+@cli.command()
+@click.pass_context
+def daemon(ctx: click.Context) -> None:
+    """Run the cycle on a schedule until SIGTERM/SIGINT (exit 0); SIGHUP reloads the config."""
+    from feeds.daemon import run_daemon  # APScheduler loads only for this command
+
+    run_daemon(load_config(ctx))
 
 
 @cli.command()
@@ -113,6 +124,96 @@ def failures(ctx: click.Context, as_json: bool) -> None:
                 click.echo(json.dumps({**record, "reason": failure.reason}, ensure_ascii=False))
             else:
                 click.echo(str(failure))
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option("--access-log", is_flag=True, help="Log every request.")
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, access_log: bool) -> None:
+    """Serve output_dir over HTTP: ETag, Last-Modified, 304, gzip, feed content types."""
+    from feeds.serve import serve as serve_forever  # uvicorn loads only for this command
+
+    serve_forever(load_config(ctx), host, port, access_log)
+
+
+@cli.group()
+def webhooks() -> None:
+    """Inspect and drive webhook delivery (Standard Webhooks, signed, retried)."""
+
+
+@webhooks.command("list")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object a line.")
+@click.pass_context
+def webhooks_list(ctx: click.Context, as_json: bool) -> None:
+    """Configured endpoints with their state and queue counts."""
+    from feeds import notify
+
+    config = load_config(ctx)
+    with open_store(config) as store:
+        for info in notify.list_endpoints(config, store):
+            if as_json:
+                click.echo(json.dumps(info.to_json(), ensure_ascii=False))
+            else:
+                click.echo(
+                    f"{info.url}  {info.status}  pending={info.pending} delivered={info.delivered} "
+                    f"dead={info.dead}" + (f"  last error: {info.last_error}" if info.last_error else "")
+                )
+
+
+@webhooks.command("deliveries")
+@click.option("--failed", is_flag=True, help="Only dead, disabled and retrying deliveries.")
+@click.option("--limit", type=click.IntRange(min=1), default=None)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object a line.")
+@click.pass_context
+def webhooks_deliveries(ctx: click.Context, failed: bool, limit: int | None, as_json: bool) -> None:
+    """Deliveries, newest first."""
+    from feeds import notify
+
+    config = load_config(ctx)
+    with open_store(config) as store:
+        for delivery in notify.list_deliveries(store, failed_only=failed, limit=limit):
+            record = delivery.to_json()
+            if as_json:
+                click.echo(json.dumps(record, ensure_ascii=False))
+            else:
+                click.echo("  ".join(f"{key}={value}" for key, value in record.items() if value is not None))
+
+
+@webhooks.command("replay")
+@click.argument("delivery_id")
+@click.pass_context
+def webhooks_replay(ctx: click.Context, delivery_id: str) -> None:
+    """Requeue a delivery (its number) or every delivery of an event (its msg_… id); same webhook-id."""
+    from feeds import notify
+
+    config = load_config(ctx)
+    with open_store(config) as store:
+        result = notify.replay(store, delivery_id)
+        click.echo(f"requeued {len(result.requeued)} deliveries of {result.ref}")
+        report = notify.deliver_pending_sync(config, store)
+    click.echo(report.line())
+
+
+@webhooks.command("test")
+@click.argument("url")
+@click.option("--secret", help="whsec_ secret; defaults to the one configured for URL.")
+@click.pass_context
+def webhooks_test(ctx: click.Context, url: str, secret: str | None) -> None:
+    """Send one signed `ping` event to URL (not stored, not retried)."""
+    import asyncio
+
+    from feeds import notify
+
+    config = load_config(ctx)
+    secret = secret or next((hook.secret for hook in config.webhooks if hook.url == url), None)
+    if secret is None:
+        raise click.UsageError(f"no webhook with url {url} in the config; pass --secret whsec_…")
+    result = asyncio.run(notify.send_test_ping(url, secret))
+    if not result.ok:
+        raise FeedsError(f"{url}: ping failed: {result.error}")
+    click.echo(f"{url}: {result.status} in {result.elapsed_ms} ms (webhook-id {result.webhook_id})")
 
 
 def _progress_bar() -> pipeline.Progress | None:

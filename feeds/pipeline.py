@@ -20,9 +20,10 @@ from zoneinfo import ZoneInfo
 
 from feeds import emit
 from feeds.config import Config, LocalSource
-from feeds.errors import FeedsError, ItemError
+from feeds.errors import ItemError
 from feeds.model import Category, Entry, ItemFailure, Outcome, RunSummary
 from feeds.normalize import normalize
+from feeds.notify import DeliveryReport, deliver_pending_sync
 from feeds.parallel import ordered_map
 from feeds.parse.post import MAX_POST_BYTES, parse_post
 from feeds.slugs import ALL, CategoryResolver
@@ -30,6 +31,7 @@ from feeds.sources.local import PostFile, list_posts, read_post
 from feeds.store import Store
 from feeds.store.entries import FileState
 from feeds.timefmt import utcnow
+from feeds.websub import topic_url
 
 log = logging.getLogger(__name__)
 
@@ -282,36 +284,39 @@ def build(config: Config, store: Store, only: Iterable[str] | None = None) -> Bu
 # ---- one whole cycle -------------------------------------------------------------------------
 
 
-def run_cycle(config: Config, store: Store, force_all: bool = False, progress: Progress | None = None) -> RunSummary:
+@dataclass(frozen=True, slots=True)
+class CycleResult:
+    """What ``feeds run --once`` reports: the ingest counts and, when webhooks are set up, delivery."""
+
+    summary: RunSummary
+    build: BuildResult
+    delivery: DeliveryReport | None
+
+
+def run_cycle(config: Config, store: Store, force_all: bool = False, progress: Progress | None = None) -> CycleResult:
     """Scan, fetch, store, rebuild what changed, deliver: what ``feeds run --once`` does."""
     now = utcnow()
     summary = ingest_local(config, store, now, progress)
     if config.remote:
         summary += asyncio.run(ingest_remote(config, store, now, force_all=force_all))
     result = build(config, store, only=summary.changed_categories)
-    _announce(config, store, result)
-    _deliver(config, store)
-    return summary
+    announce(config, store, result)
+    delivery = deliver(config, store)
+    return CycleResult(summary, result, delivery)
 
 
-def _announce(config: Config, store: Store, result: BuildResult) -> None:
-    """Queue WebSub pings for feeds whose bytes changed (delivered with the webhooks)."""
+def announce(config: Config, store: Store, result: BuildResult) -> None:
+    """Queue WebSub pings for the feeds whose bytes changed (sent with the webhooks, retried alike)."""
     if not config.websub or not result.written:
         return
-    queue = getattr(store.outbox, "queue_hub_ping", None)
-    if queue is None:
-        return
+    now = utcnow()
     with store.transaction():
         for relative in result.written:
-            queue(f"{config.site.url}/{relative}", utcnow())
+            store.outbox.queue_hub_ping(topic_url(config, relative), now)
 
 
-def _deliver(config: Config, store: Store) -> None:
-    try:
-        from feeds.notify import deliver_pending_sync
-    except ImportError:
-        return
-    try:
-        deliver_pending_sync(config, store)
-    except FeedsError as exc:
-        log.warning("webhook delivery: %s", exc)
+def deliver(config: Config, store: Store) -> DeliveryReport | None:
+    """Send due webhooks and hub pings; None when neither is configured (nothing to say)."""
+    if not config.webhooks and not config.websub:
+        return None
+    return deliver_pending_sync(config, store)

@@ -33,7 +33,7 @@ def snapshot(folder: Path) -> dict[str, tuple[int, bytes]]:
 
 def test_seed_end_to_end(project: Path, config: Config, store: Store) -> None:
     add(project, "000_df4b0940cadb3621.txt", SEED.read_bytes())
-    summary = run_cycle(config, store)
+    summary = run_cycle(config, store).summary
     assert (summary.new, summary.failed) == (1, 0)
     atom = project / "public" / "feeds" / "zhengquanshibaowang.atom.xml"
     parsed = feedparser.parse(atom.read_bytes())
@@ -48,10 +48,10 @@ def test_seed_end_to_end(project: Path, config: Config, store: Store) -> None:
 def test_rescan_does_no_work_and_rewrites_nothing(project: Path, config: Config, store: Store) -> None:
     for n in range(5):
         add(project, f"{n}.md", post(title=f"t{n}", extra=f"infoCode: NW{n}\n"))
-    first = run_cycle(config, store)
+    first = run_cycle(config, store).summary
     assert first.new == 5
     before = snapshot(project / "public")
-    again = run_cycle(config, store)
+    again = run_cycle(config, store).summary
     assert (again.new, again.updated, again.duplicate, again.skipped) == (0, 0, 0, 5)
     assert snapshot(project / "public") == before
 
@@ -104,7 +104,7 @@ def test_bad_posts_are_recorded_and_the_run_goes_on(project: Path, config: Confi
     for name, content in BAD_POSTS.items():
         add(project, name, content)
     add(project, "huge.md", post(body="<p>" + "大" * (2 * 2**20) + "</p>"))  # ~6 MB
-    summary = run_cycle(config, store)
+    summary = run_cycle(config, store).summary
     assert summary.new == 1
     assert summary.failed == len(BAD_POSTS) + 1
     recorded = {Path(f.location).name: f for f in store.entries.failures()}
@@ -120,7 +120,7 @@ def test_bad_posts_are_recorded_and_the_run_goes_on(project: Path, config: Confi
     ]
     # fixing a file clears its failure
     add(project, "no-title.md", post(title="fixed", extra="infoCode: NW8\n"))
-    assert run_cycle(config, store).new == 1
+    assert run_cycle(config, store).summary.new == 1
     assert "no-title.md" not in {Path(f.location).name for f in store.entries.failures()}
 
 

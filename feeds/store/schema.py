@@ -85,22 +85,28 @@ CREATE TABLE failures (
 
 # Remote sources: owned by the fetcher (feeds/sources/remote.py, feeds/store/sources.py).
 V1_SOURCES = """
--- Remote sources: HTTP cache validators, health and schedule.
+-- Remote sources: HTTP cache validators, health and schedule. One row per configured name; a name
+-- dropped from the config keeps its row (configured = 0) so re-adding it keeps its validators.
 CREATE TABLE sources (
     name TEXT PRIMARY KEY,
     url TEXT NOT NULL,             -- current URL (after permanent redirects)
     config_url TEXT NOT NULL,      -- the URL the config gave; a config change resets url to it
-    aliases TEXT NOT NULL DEFAULT '[]',
+    aliases TEXT NOT NULL DEFAULT '[]',  -- JSON list of earlier URLs, oldest first
+    interval REAL NOT NULL DEFAULT 900,  -- configured seconds between polls
+    enabled INTEGER NOT NULL DEFAULT 1,
+    configured INTEGER NOT NULL DEFAULT 1,
     etag TEXT,
     last_modified TEXT,
-    body_hash TEXT,
+    body_hash TEXT,                -- sha256 of the last decoded body: an equal 200 is "unchanged"
     last_fetch TEXT,
-    last_status TEXT,
+    last_success TEXT,
+    last_status TEXT,              -- HTTP status ("200", "304", "404") or error kind ("timeout", "dns")
     error_count INTEGER NOT NULL DEFAULT 0,
     last_error TEXT,
-    warning TEXT,
-    next_due TEXT,
+    warning TEXT,                  -- the last body was malformed but still read
+    next_due TEXT,                 -- NULL: due now (or never, when gone)
     min_next_due TEXT,             -- floor from Cache-Control/Expires/<ttl>
+    ttl INTEGER,                   -- the feed's RSS <ttl> (minutes): a floor on 304s too
     gone INTEGER NOT NULL DEFAULT 0,
     item_rate REAL                 -- recent new items per day, for adaptive intervals
 );
@@ -112,12 +118,13 @@ CREATE TABLE fetch_log (
     status TEXT NOT NULL,
     error TEXT,
     duration_ms INTEGER,
+    items INTEGER NOT NULL DEFAULT 0,
     new INTEGER NOT NULL DEFAULT 0,
     updated INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX fetch_log_by_source ON fetch_log (source, id DESC);
 
--- A server's Retry-After applies to every source on its host.
+-- A server's Retry-After applies to every source on its host (host[:port], lower-case).
 CREATE TABLE hosts (
     host TEXT PRIMARY KEY,
     retry_after_until TEXT
