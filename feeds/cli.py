@@ -127,6 +127,32 @@ def failures(ctx: click.Context, as_json: bool) -> None:
 
 
 @cli.command()
+@click.option("--json", "as_json", is_flag=True, help="One JSON object a line.")
+@click.option("--enable", "enable", metavar="NAME", help="Poll a source marked gone (410) again.")
+@click.pass_context
+def sources(ctx: click.Context, as_json: bool, enable: str | None) -> None:
+    """Remote sources: current URL, last status, errors, next due."""
+    config = load_config(ctx)
+    with open_store(config) as store:
+        store.sources.sync(config.remote)
+        if enable:
+            store.sources.set_gone(enable, False)
+            click.echo(f"{enable}: enabled, due now")
+            return
+        for status in store.sources.statuses():
+            if as_json:
+                click.echo(json.dumps(status.to_json(), ensure_ascii=False))
+                continue
+            record = status.to_json()
+            state = "gone" if status.gone else (status.status or "never fetched")
+            click.echo(
+                f"{status.name:<20} {state:<12} errors={status.error_count} "
+                f"last={record['last_fetch'] or '-'} next={record['next_due'] or '-'}  {status.url}"
+                + (f"  ({status.last_error})" if status.last_error else "")
+            )
+
+
+@cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
 @click.option("--access-log", is_flag=True, help="Log every request.")

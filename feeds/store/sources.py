@@ -1,14 +1,385 @@
-"""SQL for remote sources: state, fetch log, host-wide Retry-After."""
+"""SQL for remote sources: state, fetch log, host-wide Retry-After.
+
+The fetcher only reads here (``rows``, ``host_windows``); the pipeline calls ``record`` inside the
+transaction that stores a fetch's items, so a source's validators (ETag, body hash) never move ahead
+of the entries they describe. When to poll next is decided by ``feeds.policy``; this module only
+gathers its inputs and saves its answer.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import json
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from feeds import policy
+from feeds.errors import SourceError
+from feeds.timefmt import iso, parse_iso
 
 if TYPE_CHECKING:
+    from feeds.config import RemoteSource
+    from feeds.sources.remote import FetchResult
     from feeds.store import Store
+
+FETCH_LOG_KEEP = 20
+
+_ROW_COLUMNS = (
+    "name, url, config_url, aliases, interval, enabled, etag, last_modified, body_hash, last_fetch, "
+    "last_status, error_count, last_error, warning, next_due, min_next_due, gone, item_rate, "
+    "last_success, ttl"
+)
+
+
+def host_of(url: str) -> str | None:
+    """The key sources share a Retry-After and a politeness gate by: ``host[:port]``, lower-case."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    try:
+        port = parts.port
+    except ValueError:
+        return parts.hostname.lower()
+    default = 443 if parts.scheme.lower() == "https" else 80
+    return parts.hostname.lower() if port in (None, default) else f"{parts.hostname.lower()}:{port}"
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRow:
+    """One source's stored state, as the fetcher needs it."""
+
+    name: str
+    url: str  # current (after permanent redirects)
+    config_url: str
+    aliases: tuple[str, ...]
+    interval: float
+    enabled: bool
+    etag: str | None
+    last_modified: str | None
+    body_hash: str | None
+    last_fetch: datetime | None
+    last_status: str | None
+    error_count: int
+    last_error: str | None
+    warning: str | None
+    next_due: datetime | None
+    min_next_due: datetime | None
+    gone: bool
+    item_rate: float | None
+    last_success: datetime | None
+    ttl: int | None = None  # the feed's <ttl>, minutes
+
+    @property
+    def host(self) -> str | None:
+        return host_of(self.url)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceStatus:
+    """One line of ``feeds sources``."""
+
+    name: str
+    url: str
+    config_url: str
+    aliases: tuple[str, ...]
+    status: str | None
+    gone: bool
+    enabled: bool
+    error_count: int
+    last_error: str | None
+    warning: str | None
+    last_fetch: datetime | None
+    last_success: datetime | None
+    next_due: datetime | None
+    retry_after: datetime | None  # the host's Retry-After window, when one is open
+
+    def to_json(self) -> dict[str, object]:
+        """The contract's fields (``feeds sources --json``), times as RFC 3339 UTC or null."""
+        return {
+            "name": self.name,
+            "url": self.url,
+            "config_url": self.config_url,
+            "aliases": list(self.aliases),
+            "status": self.status,
+            "gone": self.gone,
+            "enabled": self.enabled,
+            "error_count": self.error_count,
+            "last_error": self.last_error,
+            "warning": self.warning,
+            "last_fetch": _iso_or_none(self.last_fetch),
+            "last_success": _iso_or_none(self.last_success),
+            "next_due": _iso_or_none(self.next_due),
+            "retry_after": _iso_or_none(self.retry_after),
+        }
 
 
 class SourceRepo:
     def __init__(self, store: Store) -> None:
         self._store = store
         self._conn = store.conn
+        self.rng = random.Random()  # backoff jitter; tests seed it
+
+    # ---- config ----------------------------------------------------------------------------
+
+    def sync(self, remotes: Sequence[RemoteSource]) -> None:
+        """Make the table match the config: add new names, reset a source whose config URL changed.
+
+        A changed URL is a new feed to us: validators, body hash, errors and the gone flag are
+        cleared and it is due at once. Other sources keep their state; names no longer configured
+        keep their rows (marked unconfigured) so adding them back does not refetch from scratch.
+        """
+        with self._store.transaction():
+            self._conn.execute("UPDATE sources SET configured = 0")
+            for remote in remotes:
+                self._sync_one(remote)
+
+    def _sync_one(self, remote: RemoteSource) -> None:
+        row = self._conn.execute("SELECT config_url FROM sources WHERE name = ?", (remote.name,)).fetchone()
+        if row is None:
+            self._conn.execute(
+                "INSERT INTO sources (name, url, config_url, interval, enabled) VALUES (?, ?, ?, ?, ?)",
+                (remote.name, remote.url, remote.url, remote.interval, int(remote.enabled)),
+            )
+        elif row[0] != remote.url:
+            self._conn.execute(
+                """UPDATE sources SET url = ?, config_url = ?, aliases = '[]', etag = NULL,
+                       last_modified = NULL, body_hash = NULL, error_count = 0, last_error = NULL,
+                       warning = NULL, next_due = NULL, min_next_due = NULL, gone = 0, item_rate = NULL,
+                       ttl = NULL
+                   WHERE name = ?""",
+                (remote.url, remote.url, remote.name),
+            )
+        self._conn.execute(
+            "UPDATE sources SET interval = ?, enabled = ?, configured = 1 WHERE name = ?",
+            (remote.interval, int(remote.enabled), remote.name),
+        )
+
+    def set_gone(self, name: str, gone: bool) -> None:
+        """Mark a source gone (stop polling) or bring it back (due at once, errors forgotten)."""
+        with self._store.transaction():
+            if gone:
+                cursor = self._conn.execute(
+                    "UPDATE sources SET gone = 1, next_due = NULL WHERE name = ?", (name,)
+                )
+            else:
+                cursor = self._conn.execute(
+                    "UPDATE sources SET gone = 0, error_count = 0, next_due = NULL WHERE name = ?", (name,)
+                )
+        if cursor.rowcount == 0:
+            raise SourceError(name, "sources", "no such remote source")
+
+    # ---- reads -----------------------------------------------------------------------------
+
+    def rows(self, configured_only: bool = True) -> list[SourceRow]:
+        where = "WHERE configured = 1" if configured_only else ""
+        cursor = self._conn.execute(f"SELECT {_ROW_COLUMNS} FROM sources {where} ORDER BY name")
+        return [_row(values) for values in cursor]
+
+    def get(self, name: str) -> SourceRow | None:
+        values = self._conn.execute(f"SELECT {_ROW_COLUMNS} FROM sources WHERE name = ?", (name,)).fetchone()
+        return None if values is None else _row(values)
+
+    def host_windows(self, now: datetime) -> dict[str, datetime]:
+        """Hosts inside a Retry-After window at ``now``, and when each window ends."""
+        cursor = self._conn.execute(
+            "SELECT host, retry_after_until FROM hosts WHERE retry_after_until > ?", (iso(now),)
+        )
+        return {host: parse_iso(until) for host, until in cursor}
+
+    def statuses(self) -> list[SourceStatus]:
+        windows = dict(self._conn.execute("SELECT host, retry_after_until FROM hosts"))
+        result = []
+        for row in self.rows():
+            until = windows.get(row.host) if row.host else None
+            result.append(
+                SourceStatus(
+                    name=row.name,
+                    url=row.url,
+                    config_url=row.config_url,
+                    aliases=row.aliases,
+                    status=row.last_status,
+                    gone=row.gone,
+                    enabled=row.enabled,
+                    error_count=row.error_count,
+                    last_error=row.last_error,
+                    warning=row.warning,
+                    last_fetch=row.last_fetch,
+                    last_success=row.last_success,
+                    next_due=None if row.gone else row.next_due,
+                    retry_after=parse_iso(until) if until else None,
+                )
+            )
+        return result
+
+    def log(self, name: str) -> list[dict[str, Any]]:
+        """The source's recent fetches, newest first (for diagnostics and tests)."""
+        cursor = self._conn.execute(
+            "SELECT at, status, error, duration_ms, items, new, updated FROM fetch_log "
+            "WHERE source = ? ORDER BY id DESC",
+            (name,),
+        )
+        keys = ("at", "status", "error", "duration_ms", "items", "new", "updated")
+        return [dict(zip(keys, values, strict=True)) for values in cursor]
+
+    # ---- writes ----------------------------------------------------------------------------
+
+    def record(self, result: FetchResult, new: int, updated: int, now: datetime) -> None:
+        """Save one fetch's outcome: state, log line, host window, next poll. Call inside a transaction."""
+        row = self.get(result.source)
+        if row is None:
+            raise SourceError(result.source, result.state.url, "fetched a source that is not in the store")
+        state = result.state
+        if state.host and state.retry_after is not None:
+            self._open_host_window(state.host, state.retry_after)
+        if result.outcome == "deferred":
+            self._defer(row, state.retry_after)
+            return
+        self._append_log(result, new, updated, now)
+        error_count = _error_count(result, row.error_count)
+        rate = policy.item_rate(self._history(row.name), now)
+        due = self._next_due(result, row, error_count, rate, now)
+        self._save_state(result, row, error_count, rate, due, now)
+
+    def _next_due(
+        self, result: FetchResult, row: SourceRow, error_count: int, rate: float | None, now: datetime
+    ) -> datetime | None:
+        if result.outcome == "gone":
+            return None
+        schedule = policy.Schedule(
+            interval=row.interval,
+            ok=result.outcome in ("ok", "not_modified", "unchanged"),
+            error_count=error_count,
+            counted=result.state.count_error,
+            retry_after=result.state.retry_after,
+            floor=result.state.floor,
+            items_per_day=rate,
+        )
+        return policy.next_due(schedule, now, self.rng)
+
+    def _save_state(
+        self,
+        result: FetchResult,
+        row: SourceRow,
+        error_count: int,
+        rate: float | None,
+        due: datetime | None,
+        now: datetime,
+    ) -> None:
+        state = result.state
+        success = result.outcome in ("ok", "not_modified", "unchanged")
+        self._conn.execute(
+            """UPDATE sources SET url = ?, aliases = ?, etag = ?, last_modified = ?, body_hash = ?,
+                   last_fetch = ?, last_success = ?, last_status = ?, error_count = ?, last_error = ?,
+                   warning = ?, next_due = ?, min_next_due = ?, gone = ?, item_rate = ?, ttl = ?
+               WHERE name = ?""",
+            (
+                state.url,
+                json.dumps(list(state.aliases), ensure_ascii=False),
+                state.etag,
+                state.last_modified,
+                state.body_hash,
+                iso(now),
+                iso(now) if success else _iso_or_none(row.last_success),
+                state.status,
+                error_count,
+                None if success else state.error,
+                state.warning if result.outcome == "ok" else row.warning,
+                _iso_or_none(due),
+                _iso_or_none(state.floor),
+                int(result.outcome == "gone"),
+                rate,
+                state.ttl,
+                row.name,
+            ),
+        )
+
+    def _defer(self, row: SourceRow, until: datetime | None) -> None:
+        """Not requested (its host is inside a Retry-After window): due when the window closes."""
+        if until is not None:
+            self._conn.execute("UPDATE sources SET next_due = ? WHERE name = ?", (iso(until), row.name))
+
+    def _open_host_window(self, host: str, until: datetime) -> None:
+        self._conn.execute(
+            """INSERT INTO hosts (host, retry_after_until) VALUES (?, ?)
+               ON CONFLICT (host) DO UPDATE SET retry_after_until = MAX(COALESCE(retry_after_until, ''),
+                   excluded.retry_after_until)""",
+            (host, iso(until)),
+        )
+
+    def _append_log(self, result: FetchResult, new: int, updated: int, now: datetime) -> None:
+        self._conn.execute(
+            """INSERT INTO fetch_log (source, at, status, error, duration_ms, items, new, updated)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+            (
+                result.source,
+                iso(now),
+                result.state.status,
+                result.state.error,
+                result.state.duration_ms,
+                len(result.items),
+                new,
+                updated,
+            ),
+        )
+        self._conn.execute(
+            """DELETE FROM fetch_log WHERE source = ? AND id NOT IN
+                   (SELECT id FROM fetch_log WHERE source = ? ORDER BY id DESC LIMIT ?)""",
+            (result.source, result.source, FETCH_LOG_KEEP),
+        )
+
+    def _history(self, name: str) -> list[policy.FetchRecord]:
+        """Successful fetches in the log: what the item rate is estimated from."""
+        cursor = self._conn.execute(
+            "SELECT at, new FROM fetch_log WHERE source = ? AND status IN ('200', '304', 'file') ORDER BY id",
+            (name,),
+        )
+        return [policy.FetchRecord(parse_iso(at), int(new)) for at, new in cursor]
+
+
+def _error_count(result: FetchResult, previous: int) -> int:
+    """Consecutive errors: reset by any answer with content or "unchanged"; untouched when not our fault."""
+    if result.outcome in ("ok", "not_modified", "unchanged"):
+        return 0
+    if result.outcome == "error" and result.state.count_error:
+        return previous + 1
+    return previous
+
+
+def _row(values: Sequence[Any]) -> SourceRow:
+    (name, url, config_url, aliases, interval, enabled, etag, last_modified, body_hash, last_fetch) = values[
+        :10
+    ]
+    (last_status, error_count, last_error, warning, next_due, min_next_due, gone, item_rate) = values[10:18]
+    return SourceRow(
+        name=name,
+        url=url,
+        config_url=config_url,
+        aliases=tuple(json.loads(aliases or "[]")),
+        interval=float(interval),
+        enabled=bool(enabled),
+        etag=etag,
+        last_modified=last_modified,
+        body_hash=body_hash,
+        last_fetch=_parse_or_none(last_fetch),
+        last_status=last_status,
+        error_count=int(error_count),
+        last_error=last_error,
+        warning=warning,
+        next_due=_parse_or_none(next_due),
+        min_next_due=_parse_or_none(min_next_due),
+        gone=bool(gone),
+        item_rate=item_rate,
+        last_success=_parse_or_none(values[18]),
+        ttl=values[19],
+    )
+
+
+def _parse_or_none(text: str | None) -> datetime | None:
+    return parse_iso(text) if text else None
+
+
+def _iso_or_none(moment: datetime | None) -> str | None:
+    return iso(moment) if moment is not None else None

@@ -1,0 +1,314 @@
+"""Remote feeds: fetch + parse + store N feeds over HTTP, then the all-304 cycle; vs a floor and feedparser.
+
+A separate process serves N feeds x 50 items from 127.0.0.1 (asyncio, HTTP/1.1 keep-alive, 50 ms added
+latency per request, ETag / 304). The fetcher runs with concurrency 50, per_host 50, per_host_delay 0,
+so the floor is N x 50 ms / 50 (1.0 s for 1,000 feeds). ``feedparser.parse(url)`` in a sequential
+loop is timed over a sample and extrapolated (said so in the output).
+``python -m bench.bench_fetch [--feeds 1000] [--items 50] [--sample 40]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import re
+import tempfile
+import time
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+LATENCY = 0.05
+BLURB = "据Wind数据，今日沪深两市成交额1.02万亿元，北向资金净买入52.3亿元。"
+CONCURRENCY = 50
+_PATH = re.compile(rb"^GET /feed/(\d+)\.xml ")
+
+
+# ---- the server (child process) -----------------------------------------------------------------
+
+
+def feed_body(number: int, items: int) -> bytes:
+    """One RSS 2.0 feed in the seed's style: Chinese finance items, each with its own infoCode link."""
+    parts = []
+    for i in range(items):
+        code = f"NWB{number:05d}{i:04d}"
+        parts.append(
+            f"<item><title>第{number}号源快讯{i}：沪深两市成交额突破万亿元</title>"
+            f"<link>http://finews.zning.xyz/html_News/NewsShare.html?infoCode={code}</link>"
+            f'<guid isPermaLink="false">{code}</guid><category>证券时报网新闻</category>'
+            f"<description><![CDATA[<p>{BLURB * 4}</p>"
+            f'<p class="em_media">（文章来源：证券时报网）</p>]]></description>'
+            f"<pubDate>Tue, 25 Jan 2022 {i % 24:02d}:{number % 60:02d}:00 +0800</pubDate></item>"
+        )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+        f"<title>基准源{number}</title><link>http://finews.zning.xyz/</link>{''.join(parts)}</channel></rss>"
+    ).encode()
+
+
+def serve(port_box: Any, feeds: int, items: int, latency: float) -> None:
+    """Child process: serve /feed/<n>.xml until killed."""
+    bodies = [feed_body(n, items) for n in range(feeds)]
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                await asyncio.sleep(latency)
+                writer.write(_answer(head, bodies))
+                await writer.drain()
+                if b"connection: close" in head.lower():
+                    break
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    async def main() -> None:
+        server = await asyncio.start_server(handle, "127.0.0.1", 0, backlog=1024)
+        port_box.put(server.sockets[0].getsockname()[1])
+        async with server:
+            await server.serve_forever()
+
+    asyncio.run(main())
+
+
+def _answer(head: bytes, bodies: list[bytes]) -> bytes:
+    match = _PATH.match(head)
+    if not match or int(match.group(1)) >= len(bodies):
+        return b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"
+    number = int(match.group(1))
+    etag = f'"{number}-v1"'.encode()
+    if b"if-none-match: " + etag in head.lower():
+        return b"HTTP/1.1 304 Not Modified\r\nETag: " + etag + b"\r\n\r\n"
+    body = bodies[number]
+    return (
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml; charset=utf-8\r\nETag: "
+        + etag
+        + f"\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+        + body
+    )
+
+
+def start_server(feeds: int, items: int, latency: float) -> tuple[multiprocessing.process.BaseProcess, int]:
+    context = multiprocessing.get_context("spawn")
+    box = context.Queue()
+    process = context.Process(target=serve, args=(box, feeds, items, latency), daemon=True)
+    process.start()
+    return process, int(box.get(timeout=60))
+
+
+# ---- the client (this process) ------------------------------------------------------------------
+
+
+def make_config(port: int, feeds: int, root: Path) -> Any:
+    from feeds.config import Config
+
+    remotes = [
+        {
+            "name": f"feed{n:05d}",
+            "url": f"http://127.0.0.1:{port}/feed/{n}.xml",
+            "category": "zhengquanshibaowang",
+        }
+        for n in range(feeds)
+    ]
+    return Config.model_validate(
+        {
+            "site": {"title": "bench", "url": "https://bench.example.com"},
+            "remote": remotes,
+            "categories": {"zhengquanshibaowang": {"title": "证券时报网"}},
+            "fetch": {"concurrency": CONCURRENCY, "per_host": CONCURRENCY, "per_host_delay": 0},
+            "base_dir": str(root),
+        }
+    )
+
+
+def normalizer(config: Any) -> Any:
+    """The lead's normalize when present, else a minimal stand-in good enough to store entries."""
+    try:
+        from feeds.normalize import normalize
+        from feeds.slugs import CategoryResolver
+    except ImportError:  # pragma: no cover - feeds.normalize ships with the package
+        return _minimal_normalize
+    resolver = CategoryResolver(config.categories)
+    return lambda data, now: normalize(data, resolver, config.site.url, now)
+
+
+def _minimal_normalize(data: Any, now: Any) -> Any:
+    from feeds.dedup import find_info_code, news_item_key
+    from feeds.model import Category, Entry
+
+    info_code = find_info_code(None, data.link, data.guid, data.content)
+    published = (data.published or now).astimezone(now.tzinfo)
+    return Entry(
+        key=news_item_key(info_code, data.guid, data.link, data.source, data.title, data.raw_date),
+        info_code=info_code,
+        title=data.title,
+        link=data.link,
+        content=data.content,
+        summary=data.summary,
+        author=data.author,
+        published=published,
+        updated=published,
+        categories=tuple(Category(c, c) for c in data.categories),
+        tags=data.tags,
+        source=data.source,
+        item_id=data.item_id,
+        content_hash=str(hash((data.title, data.content))),
+    )
+
+
+async def cycle(config: Any, store: Any, now: Any, force_all: bool) -> dict[str, float]:
+    """One fetch_due cycle, storing like the pipeline; returns seconds and counts."""
+    from feeds.model import Outcome
+    from feeds.sources.remote import fetch_due
+
+    normalize = normalizer(config)
+    figures = {
+        "seconds": 0.0,
+        "store_seconds": 0.0,
+        "results": 0,
+        "items": 0,
+        "new": 0,
+        "failed": 0,
+        "unchanged": 0,
+    }
+    started = time.perf_counter()
+    async for result in fetch_due(config, store, now, force_all=force_all):
+        began = time.perf_counter()
+        new = 0
+        with store.transaction():
+            for data in result.items:
+                new += store.entries.apply(normalize(data, now), now) is Outcome.NEW
+            store.sources.record(result, new, 0, now)
+        figures["store_seconds"] += time.perf_counter() - began
+        figures["results"] += 1
+        figures["items"] += len(result.items)
+        figures["new"] += new
+        figures["failed"] += result.failure is not None
+        figures["unchanged"] += result.unchanged
+    figures["seconds"] = time.perf_counter() - started
+    return figures
+
+
+async def fetch_only(config: Any, store: Any, now: Any, clients: int | None) -> float:
+    """All sources as first-time 200s (no validators), fetched and parsed but not stored."""
+    from feeds.sources.remote import Fetcher, plan_fetches
+
+    rows = [replace(row, etag=None, last_modified=None, body_hash=None) for row in store.sources.rows()]
+    plans = plan_fetches(config, rows, {}, now, force_all=True)
+    started = time.perf_counter()
+    async with Fetcher(config.fetch, now, clients=clients) as fetcher:
+        async for result in fetcher.run(plans):
+            assert result.failure is None, result.failure
+    return time.perf_counter() - started
+
+
+def sequential_feedparser(port: int, sample: int) -> float:
+    import feedparser
+
+    started = time.perf_counter()
+    for n in range(sample):
+        parsed = feedparser.parse(f"http://127.0.0.1:{port}/feed/{n}.xml")
+        assert parsed.entries, parsed.get("bozo_exception")
+    return time.perf_counter() - started
+
+
+def parse_costs(items: int) -> tuple[float, float]:
+    """Milliseconds per feed: the lxml fast path and feedparser, on one benchmark feed."""
+    from zoneinfo import ZoneInfo
+
+    from feeds.parse.feed import ParseContext, parse_feed
+    from feeds.timefmt import utcnow
+
+    body = feed_body(1, items)
+    context = ParseContext("bench", "http://127.0.0.1/feed/1.xml", utcnow(), ZoneInfo("Asia/Shanghai"))
+    costs = []
+    for fast in (True, False):
+        rounds = 40 if fast else 10
+        started = time.perf_counter()
+        for _ in range(rounds):
+            parse_feed(body, context, fast=fast)
+        costs.append((time.perf_counter() - started) / rounds * 1000)
+    return costs[0], costs[1]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--feeds", type=int, default=1000)
+    parser.add_argument("--items", type=int, default=50)
+    parser.add_argument(
+        "--sample", type=int, default=40, help="feeds timed for the sequential feedparser loop"
+    )
+    parser.add_argument("--compare-clients", action="store_true", help="also time 1, default and 50 clients")
+    args = parser.parse_args(argv)
+
+    from feeds.store import Store
+    from feeds.timefmt import utcnow
+
+    process, port = start_server(args.feeds, args.items, LATENCY)
+    try:
+        with tempfile.TemporaryDirectory(prefix="feeds-bench-fetch-") as tmp:
+            config = make_config(port, args.feeds, Path(tmp))
+            floor = args.feeds * LATENCY / CONCURRENCY
+            with Store.open(Path(tmp) / "feeds.db") as store:
+                now = utcnow()
+                first = asyncio.run(cycle(config, store, now, force_all=False))
+                second = asyncio.run(cycle(config, store, now + timedelta(seconds=1), force_all=True))
+                client_times = {}
+                if args.compare_clients:
+                    for clients in (1, None, CONCURRENCY):
+                        client_times[clients] = asyncio.run(fetch_only(config, store, now, clients))
+            sample = min(args.sample, args.feeds)
+            sequential = sequential_feedparser(port, sample) * args.feeds / sample
+            fast_ms, slow_ms = parse_costs(args.items)
+    finally:
+        process.kill()
+        process.join()
+    report(args, first, second, floor, sequential, sample, fast_ms, slow_ms, client_times)
+
+
+def report(
+    args: argparse.Namespace,
+    first: dict[str, float],
+    second: dict[str, float],
+    floor: float,
+    sequential: float,
+    sample: int,
+    fast_ms: float,
+    slow_ms: float,
+    client_times: dict[int | None, float],
+) -> None:
+    fetch_part = first["seconds"] - first["store_seconds"]
+    print(
+        f"remote feeds: {args.feeds:,} x {args.items} items from 127.0.0.1, {LATENCY * 1000:.0f} ms latency, "
+        f"concurrency {CONCURRENCY}, per_host {CONCURRENCY}, delay 0"
+    )
+    print(
+        f"  first cycle (200, parse + store): {first['seconds']:.2f} s = {floor:.1f} s floor x "
+        f"{first['seconds'] / floor:.1f}  ({int(first['new']):,} new entries, {int(first['failed'])} failed; "
+        f"store {first['store_seconds']:.2f} s, fetch + parse {fetch_part:.2f} s)"
+    )
+    print(
+        f"  second cycle (all 304)          : {second['seconds']:.2f} s = floor x "
+        f"{second['seconds'] / floor:.1f}  ({int(second['unchanged']):,} unchanged, "
+        f"{int(second['failed'])} failed)"
+    )
+    print(
+        f"  sequential feedparser.parse(url): {sequential:.1f} s for {args.feeds:,} feeds "
+        f"(timed on {sample}, extrapolated) -> first cycle {sequential / first['seconds']:.1f}x faster, "
+        f"304 cycle {sequential / second['seconds']:.0f}x"
+    )
+    print(
+        f"  parse one {args.items}-item feed      : lxml fast path {fast_ms:.1f} ms, "
+        f"feedparser {slow_ms:.1f} ms"
+    )
+    for clients, seconds in client_times.items():
+        label = "default pool" if clients is None else f"{clients} client(s)"
+        print(f"  fetch + parse only, {label:<13}: {seconds:.2f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,673 @@
+"""Fetch due remote feeds over HTTP (httpx, asyncio) and parse them; results stream out as they finish.
+
+One run: ``fetch_due`` syncs the config into the sources table, picks the due sources (a pure
+decision, ``feeds.policy.is_due``), and fetches them under three limits: global concurrency, per-host
+concurrency and a minimum spacing between requests to one host. Each fetch is a conditional GET
+(ETag / Last-Modified), follows redirects itself (so it sees which hops were permanent), reads the
+body as a stream and decodes gzip/deflate/brotli itself in bounded pieces, so neither a slow server
+(whole-request ``asyncio.timeout``) nor a decompression bomb (``max_bytes`` after decoding) can
+hold a run. Results carry the source's new state (``SourceState``); the pipeline stores items and
+state in one transaction per source (``store.sources.record``). Nothing here writes the store
+except the initial ``sync``.
+
+httpx's connection pool serializes a lot of work per client, so requests are spread round-robin
+over a few clients (one per ``CLIENT_SLOTS`` concurrent requests); bench/bench_fetch.py measures it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import hashlib
+import itertools
+import socket
+import ssl
+import time
+import zlib
+from collections.abc import AsyncIterator, Iterator, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+from urllib.parse import unquote, urljoin, urlsplit
+from zoneinfo import ZoneInfo
+
+import httpx
+
+from feeds import USER_AGENT, policy
+from feeds.config import Config, FetchConfig, RemoteSource
+from feeds.errors import FetchError
+from feeds.model import EntryData, ItemFailure
+from feeds.parse.feed import FeedParseError, ParseContext, parse_feed
+from feeds.store.sources import SourceRow, host_of
+
+try:  # optional at run time: without it we simply do not offer "br"
+    import brotli
+except ImportError:  # pragma: no cover - brotli is a declared dependency
+    brotli = None
+
+if TYPE_CHECKING:
+    from feeds.store import Store
+
+CLIENT_SLOTS = 2  # concurrent requests per httpx client (see the module docstring)
+MAX_CLIENTS = 32
+DRAIN_LIMIT = 64 * 1024  # bytes of an unwanted body read to keep the connection
+PIECE = 64 * 1024  # decoded bytes produced per decompression step: bounds a bomb's overshoot
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+PERMANENT = frozenset({301, 308})
+RETRY_AFTER_STATUSES = frozenset({429, 503})
+# Failures that mean "could not reach the host at all": what the network-down heuristic counts.
+CONNECTION_KINDS = frozenset({"dns", "refused", "unreachable", "connect", "connect_timeout"})
+ACCEPT = "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, */*;q=0.8"
+ACCEPT_ENCODING = "gzip, deflate, br" if brotli is not None else "gzip, deflate"
+_DECODE_ERRORS: tuple[type[Exception], ...] = (zlib.error, ValueError) + ((brotli.error,) if brotli else ())
+
+
+class FetchStatus(enum.StrEnum):
+    """What one fetch came to (the store compares these as strings)."""
+
+    OK = "ok"  # a new body was parsed (it may hold no items)
+    NOT_MODIFIED = "not_modified"  # 304
+    UNCHANGED = "unchanged"  # 200 with the same body as last time: not parsed
+    GONE = "gone"  # 410: polling stops until the config URL changes or set_gone(name, False)
+    ERROR = "error"
+    DEFERRED = "deferred"  # not requested: its host asked us to wait (Retry-After) during this run
+
+
+@dataclass(frozen=True, slots=True)
+class SourceState:
+    """A source's state after one fetch: what ``store.sources.record`` saves."""
+
+    url: str  # current URL (after a chain of permanent redirects)
+    aliases: tuple[str, ...]  # earlier URLs, oldest first
+    status: str  # HTTP status ("200", "304", "404"), "file", or an error kind ("timeout", "dns", ...)
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None
+    host: str | None = None  # host[:port] for Retry-After sharing; None for files
+    retry_after: datetime | None = None  # the host must not be asked again before this
+    floor: datetime | None = None  # Cache-Control / Expires / <ttl>: no point polling before this
+    ttl: int | None = None  # the feed's RSS <ttl> in minutes, remembered for later 304s
+    warning: str | None = None  # the body was malformed but still yielded items
+    error: str | None = None  # one line
+    count_error: bool = True  # False when the failure is blamed on our own network
+    duration_ms: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    """One source's fetch: its parsed items (or none) and its new state."""
+
+    source: str
+    items: tuple[EntryData, ...]
+    failure: ItemFailure | None
+    skipped_items: int
+    outcome: FetchStatus
+    state: SourceState
+    parser: str | None = None  # "lxml", "feedparser" or "json" when a body was parsed
+
+    @property
+    def unchanged(self) -> bool:
+        """Nothing new to store (304, same body, or not requested)."""
+        return self.outcome in (FetchStatus.NOT_MODIFIED, FetchStatus.UNCHANGED, FetchStatus.DEFERRED)
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """One source to fetch in this run."""
+
+    remote: RemoteSource
+    row: SourceRow
+    target: str  # the URL, or a file path for file:// and plain-path sources
+    is_file: bool
+    context: ParseContext
+
+
+@dataclass(frozen=True, slots=True)
+class _Response:
+    """The last response of a redirect chain; ``body`` only for 2xx."""
+
+    status: int
+    url: str
+    permanent_url: str | None  # where an unbroken chain of permanent redirects led
+    headers: Mapping[str, str]  # lower-case keys
+    body: bytes | None
+
+
+# ---- entry point --------------------------------------------------------------------------------
+
+
+async def fetch_due(
+    config: Config, store: Store, now: datetime, force_all: bool = False
+) -> AsyncIterator[FetchResult]:
+    """Fetch every due source; yield each result as soon as it is ready (see the module docstring).
+
+    Connection-level failures are held back to the end of the run: when most hosts were unreachable
+    (``policy.network_down``) our own network is the likely culprit, and they are yielded with
+    ``count_error=False`` so no source is backed off for it.
+    """
+    store.sources.sync(config.remote)
+    plans = plan_fetches(config, store.sources.rows(), store.sources.host_windows(now), now, force_all)
+    if not plans:
+        return
+    async with Fetcher(config.fetch, now) as fetcher:
+        async for result in fetcher.run(plans):
+            yield result
+
+
+def plan_fetches(
+    config: Config,
+    rows: list[SourceRow],
+    windows: Mapping[str, datetime],
+    now: datetime,
+    force_all: bool = False,
+) -> list[_Plan]:
+    """The configured sources due at ``now`` (``force_all``: all but gone ones and open host windows)."""
+    by_name = {row.name: row for row in rows}
+    plans = []
+    for remote in config.remote:
+        row = by_name.get(remote.name)
+        if row is None:
+            continue
+        window = windows.get(row.host) if row.host else None
+        if policy.is_due(
+            row.next_due, now, force_all=force_all, gone=row.gone, enabled=remote.enabled, host_window=window
+        ):
+            plans.append(_plan(config, remote, row, now))
+    return plans
+
+
+def _plan(config: Config, remote: RemoteSource, row: SourceRow, now: datetime) -> _Plan:
+    target, is_file = _target(config, row.url)
+    context = ParseContext(
+        source=remote.name,
+        url=Path(target).resolve().as_uri() if is_file else target,
+        fetched_at=now,
+        timezone=ZoneInfo(remote.timezone or config.site.timezone),
+        category=remote.category,
+    )
+    return _Plan(remote=remote, row=row, target=target, is_file=is_file, context=context)
+
+
+def _target(config: Config, url: str) -> tuple[str, bool]:
+    """``file://`` URLs and plain paths (relative to the config) as file paths; any other URL as is.
+
+    An unsupported scheme (``ftp:``) goes to httpx, which refuses it: a clear "bad_url" error.
+    """
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme == "file":
+        return unquote(parts.path), True
+    if len(scheme) <= 1:  # no scheme, or a Windows drive letter
+        return str(config.resolve(url)), True
+    return url, False
+
+
+# ---- the fetcher --------------------------------------------------------------------------------
+
+
+class _HostGate:
+    """Per-host politeness: at most ``per_host`` requests at once, starts ``delay`` seconds apart.
+
+    Also remembers a Retry-After seen during this run, so later sources on the host are deferred.
+    """
+
+    def __init__(self, per_host: int, delay: float) -> None:
+        self._slots = asyncio.Semaphore(per_host)
+        self._spacing = asyncio.Lock()
+        self._delay = delay
+        self._next_start = 0.0
+        self.retry_after: datetime | None = None
+
+    async def __aenter__(self) -> None:
+        await self._slots.acquire()
+        if not self._delay:
+            return
+        async with self._spacing:
+            loop = asyncio.get_running_loop()
+            wait = self._next_start - loop.time()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            self._next_start = loop.time() + self._delay
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self._slots.release()
+
+
+class Fetcher:
+    """Fetches plans under the run's limits; one per run (it owns the httpx clients)."""
+
+    def __init__(self, fetch: FetchConfig, now: datetime, clients: int | None = None) -> None:
+        self._config = fetch
+        self._now = now
+        self._global = asyncio.Semaphore(fetch.concurrency)
+        self._hosts: dict[str, _HostGate] = {}
+        count = clients or min(MAX_CLIENTS, max(1, -(-fetch.concurrency // CLIENT_SLOTS)))
+        per_client = max(1, -(-fetch.concurrency // count))
+        tls = httpx.create_ssl_context()  # built once: each client building its own costs ~25 ms
+        self._clients = [_client(fetch, per_client, tls) for _ in range(count)]
+        self._turn = itertools.count()
+
+    async def __aenter__(self) -> Fetcher:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await asyncio.gather(*(client.aclose() for client in self._clients), return_exceptions=True)
+
+    async def run(self, plans: list[_Plan]) -> AsyncIterator[FetchResult]:
+        """Yield results as they complete; connection failures last, judged by the network-down rule."""
+        tasks = [asyncio.create_task(self.fetch(plan)) for plan in plans]
+        held: list[FetchResult] = []
+        reached: set[str] = set()
+        try:
+            for next_done in asyncio.as_completed(tasks):
+                result = await next_done
+                if result.state.status in CONNECTION_KINDS:
+                    held.append(result)
+                    continue
+                if result.state.host and result.outcome != FetchStatus.DEFERRED:
+                    reached.add(result.state.host)
+                yield result
+            for result in _judge_network(held, reached):
+                yield result
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def fetch(self, plan: _Plan) -> FetchResult:
+        """One source, never raising: every failure becomes an ERROR result with a one-line reason."""
+        started = time.monotonic()
+        try:
+            if plan.is_file:
+                body = await asyncio.to_thread(_read_file, plan.target, self._config.max_bytes)
+                response = _Response(200, plan.row.url, None, {}, body)
+                result = self._outcome(plan, response, status="file")
+            else:
+                result = await self._fetch_http(plan)
+        except FetchError as exc:
+            result = _error(plan, exc, retry_after=None)
+        except Exception as exc:  # a bug must cost one source, not the run; the reason is kept
+            result = _error(plan, FetchError(plan.row.url, "internal", f"{type(exc).__name__}: {exc}"), None)
+        return replace(result, state=replace(result.state, duration_ms=_ms_since(started)))
+
+    async def _fetch_http(self, plan: _Plan) -> FetchResult:
+        host = plan.row.host or ""
+        gate = self._hosts.setdefault(host, _HostGate(self._config.per_host, self._config.per_host_delay))
+        if gate.retry_after is not None:
+            return _deferred(plan, gate.retry_after)
+        async with gate:
+            if gate.retry_after is not None:  # set while we queued behind another request
+                return _deferred(plan, gate.retry_after)
+            async with self._global:
+                response = await self._request(plan)
+        result = self._outcome(plan, response, status=str(response.status))
+        if result.state.retry_after is not None:
+            gate.retry_after = result.state.retry_after
+        return result
+
+    async def _request(self, plan: _Plan) -> _Response:
+        """GET with the whole exchange (redirects and body included) under one ``asyncio.timeout``."""
+        try:
+            async with asyncio.timeout(self._config.timeout):
+                return await _follow(self._next_client(), plan, self._config)
+        except TimeoutError:
+            raise FetchError(
+                plan.row.url, "timeout", f"no complete answer within {self._config.timeout:g}s"
+            ) from None
+        except httpx.HTTPError as exc:
+            raise _transport_error(plan.row.url, exc) from None
+
+    def _next_client(self) -> httpx.AsyncClient:
+        return self._clients[next(self._turn) % len(self._clients)]
+
+    def _outcome(self, plan: _Plan, response: _Response, status: str) -> FetchResult:
+        """Turn the final response into a result: parse a new 2xx body, classify everything else."""
+        code = response.status
+        if code == 304:
+            return _not_modified(plan, response, self._now)
+        if code == 410:
+            return _gone(plan, response)
+        if code in RETRY_AFTER_STATUSES or not 200 <= code < 300:
+            retry_after = (
+                policy.parse_retry_after(response.headers.get("retry-after"), self._now)
+                if code in RETRY_AFTER_STATUSES
+                else None
+            )
+            reason = f"HTTP {code}" + (
+                f", retry after {retry_after:%Y-%m-%d %H:%M:%SZ}" if retry_after else ""
+            )
+            return _error(
+                plan, FetchError(response.url, str(code), reason, status=code), retry_after=retry_after
+            )
+        return self._parsed(plan, response, status)
+
+    def _parsed(self, plan: _Plan, response: _Response, status: str) -> FetchResult:
+        body = response.body or b""
+        digest = hashlib.sha256(body).hexdigest()
+        url, aliases = _moved(plan.row, response.permanent_url)
+        state = SourceState(
+            url=url,
+            aliases=aliases,
+            status=status,
+            etag=response.headers.get("etag"),  # a new body: only its own validators count
+            last_modified=response.headers.get("last-modified"),
+            body_hash=digest,
+            host=host_of(url),
+            floor=_floor(response.headers, plan.row.ttl, self._now),
+            ttl=plan.row.ttl,
+        )
+        if digest == plan.row.body_hash:
+            return FetchResult(plan.remote.name, (), None, 0, FetchStatus.UNCHANGED, state)
+        context = replace(plan.context, url=response.url) if not plan.is_file else plan.context
+        try:
+            parsed = parse_feed(body, context, content_type=response.headers.get("content-type"))
+        except FeedParseError as exc:
+            return _error(plan, FetchError(response.url, "parse", exc.reason), retry_after=None)
+        floor = _floor(response.headers, parsed.ttl, self._now)
+        state = replace(state, floor=floor, ttl=parsed.ttl, warning=parsed.warning)
+        return FetchResult(
+            plan.remote.name, parsed.items, None, parsed.skipped, FetchStatus.OK, state, parser=parsed.parser
+        )
+
+
+def _client(fetch: FetchConfig, connections: int, tls: ssl.SSLContext) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        verify=tls,
+        http1=True,
+        http2=False,
+        follow_redirects=False,  # _follow does it, to see which hops are permanent
+        timeout=httpx.Timeout(fetch.timeout, connect=fetch.connect_timeout),
+        limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
+        headers={"User-Agent": USER_AGENT, "Accept": ACCEPT, "Accept-Encoding": ACCEPT_ENCODING},
+    )
+
+
+# ---- HTTP: redirects and the body ---------------------------------------------------------------
+
+
+async def _follow(client: httpx.AsyncClient, plan: _Plan, fetch: FetchConfig) -> _Response:
+    """GET ``plan.row.url``, following up to ``max_redirects`` hops; loops and overlong chains are errors."""
+    url = plan.row.url
+    seen = {url}
+    permanent_url: str | None = None
+    chain_is_permanent = True
+    for _ in range(fetch.max_redirects + 1):
+        async with client.stream("GET", url, headers=_conditional_headers(plan.row)) as response:
+            location = response.headers.get("location")
+            if response.status_code not in REDIRECTS or not location:
+                headers = {key.lower(): value for key, value in response.headers.items()}
+                body = await _read_body(response, url, fetch.max_bytes) if response.is_success else None
+                if body is None:
+                    await _drain(response)
+                return _Response(response.status_code, url, permanent_url, headers, body)
+            await _drain(response)
+        target = urljoin(url, location.strip())
+        if target in seen:
+            raise FetchError(plan.row.url, "redirect_loop", f"redirect loop at {target}")
+        permanent_hop = response.status_code in PERMANENT or _https_upgrade(url, target)
+        chain_is_permanent = chain_is_permanent and permanent_hop
+        permanent_url = target if chain_is_permanent else permanent_url
+        seen.add(target)
+        url = target
+    raise FetchError(plan.row.url, "too_many_redirects", f"more than {fetch.max_redirects} redirects")
+
+
+async def _drain(response: httpx.Response) -> None:
+    """Read a small unwanted body (304, 404, redirect) so the connection goes back to the pool.
+
+    An unread body makes httpcore close the connection; a big one is not worth reading either.
+    """
+    if int(response.headers.get("content-length") or 0) > DRAIN_LIMIT:
+        return
+    seen = 0
+    async for raw in response.aiter_raw():
+        seen += len(raw)
+        if seen > DRAIN_LIMIT:
+            return
+
+
+def _conditional_headers(row: SourceRow) -> dict[str, str]:
+    headers = {}
+    if row.etag:
+        headers["If-None-Match"] = row.etag
+    if row.last_modified:
+        headers["If-Modified-Since"] = row.last_modified
+    return headers
+
+
+def _https_upgrade(old: str, new: str) -> bool:
+    """http://host/path → https://host/path: taken as permanent whatever the status code says."""
+    before, after = urlsplit(old), urlsplit(new)
+    return (
+        before.scheme == "http"
+        and after.scheme == "https"
+        and before.hostname == after.hostname
+        and (before.path or "/") == (after.path or "/")
+        and before.query == after.query
+    )
+
+
+async def _read_body(response: httpx.Response, url: str, max_bytes: int) -> bytes:
+    """The decoded body, refused as soon as it grows past ``max_bytes`` (compressed or not)."""
+    decoder = _decoder(response.headers.get("content-encoding", ""), url)
+    pieces: list[bytes] = []
+    size = 0
+    try:
+        async for raw in response.aiter_raw():
+            for piece in decoder.feed(raw):
+                size = _keep(pieces, piece, size, max_bytes, url)
+        for piece in decoder.flush():
+            size = _keep(pieces, piece, size, max_bytes, url)
+    except _DECODE_ERRORS as exc:
+        raise FetchError(url, "decode", f"cannot decode the body: {exc}") from None
+    return b"".join(pieces)
+
+
+def _keep(pieces: list[bytes], piece: bytes, size: int, max_bytes: int, url: str) -> int:
+    size += len(piece)
+    if size > max_bytes:
+        raise FetchError(url, "too_large", f"body larger than {max_bytes} bytes (decoded)")
+    pieces.append(piece)
+    return size
+
+
+class _Decoder(Protocol):
+    def feed(self, data: bytes) -> Iterator[bytes]: ...
+
+    def flush(self) -> Iterator[bytes]: ...
+
+
+class _Identity:
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        if data:
+            yield data
+
+    def flush(self) -> Iterator[bytes]:
+        yield from ()
+
+
+class _Zlib:
+    """gzip / deflate in pieces of at most ``PIECE`` bytes; "deflate" may be zlib-wrapped or raw."""
+
+    def __init__(self, wbits: int) -> None:
+        self._decompressor = zlib.decompressobj(wbits)
+        self._try_raw = wbits == zlib.MAX_WBITS  # some servers send raw deflate as "deflate"
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        while data and not self._decompressor.eof:
+            try:
+                out = self._decompressor.decompress(data, PIECE)
+            except zlib.error:
+                if not self._try_raw:
+                    raise
+                self._decompressor, self._try_raw = zlib.decompressobj(-zlib.MAX_WBITS), False
+                continue
+            self._try_raw = False
+            data = self._decompressor.unconsumed_tail
+            if out:
+                yield out
+
+    def flush(self) -> Iterator[bytes]:
+        out = self._decompressor.flush()
+        if out:
+            yield out
+
+
+class _Brotli:
+    def __init__(self) -> None:
+        assert brotli is not None
+        self._decompressor = brotli.Decompressor()
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        out = self._decompressor.process(data, output_buffer_limit=PIECE)
+        while True:
+            if out:
+                yield out
+            if self._decompressor.can_accept_more_data() or not out:
+                return
+            out = self._decompressor.process(b"", output_buffer_limit=PIECE)
+
+    def flush(self) -> Iterator[bytes]:
+        yield from ()
+
+
+def _decoder(content_encoding: str, url: str) -> _Decoder:
+    encoding = content_encoding.strip().lower()
+    if encoding in ("", "identity"):
+        return _Identity()
+    if encoding in ("gzip", "x-gzip"):
+        return _Zlib(zlib.MAX_WBITS | 16)
+    if encoding == "deflate":
+        return _Zlib(zlib.MAX_WBITS)
+    if encoding == "br" and brotli is not None:
+        return _Brotli()
+    raise FetchError(url, "decode", f"unsupported Content-Encoding {content_encoding!r}")
+
+
+def _read_file(path: str, max_bytes: int) -> bytes:
+    """A local feed file, refused past ``max_bytes``."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except FileNotFoundError:
+        raise FetchError(path, "not_found", "no such file") from None
+    except OSError as exc:
+        raise FetchError(path, "io", f"cannot read: {exc.strerror or exc}") from None
+    if len(data) > max_bytes:
+        raise FetchError(path, "too_large", f"file larger than {max_bytes} bytes")
+    return data
+
+
+def _transport_error(url: str, exc: httpx.HTTPError) -> FetchError:
+    """httpx's exception as a short kind: the network-down rule and ``feeds sources`` rely on it."""
+    causes = list(_causes(exc))
+    if isinstance(exc, httpx.ConnectTimeout):
+        return FetchError(url, "connect_timeout", "connection timed out")
+    if isinstance(exc, httpx.TimeoutException):
+        return FetchError(url, "timeout", f"timed out ({type(exc).__name__})")
+    if any(isinstance(cause, socket.gaierror) for cause in causes) or "name resolution" in str(exc).lower():
+        return FetchError(url, "dns", f"cannot resolve host: {exc}")
+    if any(isinstance(cause, ssl.SSLError) for cause in causes):
+        return FetchError(url, "tls", f"TLS error: {exc}")
+    if any(isinstance(cause, ConnectionRefusedError) for cause in causes) or "refused" in str(exc).lower():
+        return FetchError(url, "refused", "connection refused")
+    if isinstance(exc, httpx.ConnectError):
+        unreachable = "unreachable" in str(exc).lower()
+        return FetchError(url, "unreachable" if unreachable else "connect", f"cannot connect: {exc}")
+    if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
+        return FetchError(url, "bad_url", str(exc))
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return FetchError(url, "protocol", f"broken HTTP answer: {exc}")
+    return FetchError(url, "network", f"{type(exc).__name__}: {exc}")
+
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
+
+
+# ---- results ------------------------------------------------------------------------------------
+
+
+def _moved(row: SourceRow, permanent_url: str | None) -> tuple[str, tuple[str, ...]]:
+    """The source's URL after a permanent redirect, the old one kept among the aliases."""
+    if not permanent_url or permanent_url == row.url:
+        return row.url, row.aliases
+    aliases = tuple(alias for alias in row.aliases if alias != permanent_url)
+    return permanent_url, (*aliases, row.url) if row.url not in aliases else aliases
+
+
+def _base_state(plan: _Plan, status: str, **changes: object) -> SourceState:
+    """The stored state carried forward unchanged, with ``changes`` applied."""
+    row = plan.row
+    state = SourceState(
+        url=row.url,
+        aliases=row.aliases,
+        status=status,
+        etag=row.etag,
+        last_modified=row.last_modified,
+        body_hash=row.body_hash,
+        host=row.host,
+        ttl=row.ttl,
+    )
+    return replace(state, **changes)  # type: ignore[arg-type]
+
+
+def _not_modified(plan: _Plan, response: _Response, now: datetime) -> FetchResult:
+    url, aliases = _moved(plan.row, response.permanent_url)
+    state = _base_state(
+        plan,
+        "304",
+        url=url,
+        aliases=aliases,
+        host=host_of(url),
+        etag=response.headers.get("etag") or plan.row.etag,
+        last_modified=response.headers.get("last-modified") or plan.row.last_modified,
+        floor=_floor(response.headers, plan.row.ttl, now),
+    )
+    return FetchResult(plan.remote.name, (), None, 0, FetchStatus.NOT_MODIFIED, state)
+
+
+def _floor(headers: Mapping[str, str], ttl: int | None, now: datetime) -> datetime | None:
+    """The later of the HTTP cache lifetime and the feed's own <ttl>."""
+    return policy.latest([policy.cache_floor(headers, now), policy.ttl_floor(ttl, now)])
+
+
+def _gone(plan: _Plan, response: _Response) -> FetchResult:
+    reason = "HTTP 410 Gone: polling stopped until the config URL changes or the source is re-enabled"
+    state = _base_state(plan, "410", error=reason)
+    failure = ItemFailure(plan.remote.name, response.url, reason)
+    return FetchResult(plan.remote.name, (), failure, 0, FetchStatus.GONE, state)
+
+
+def _error(plan: _Plan, exc: FetchError, retry_after: datetime | None) -> FetchResult:
+    reason = " ".join(exc.reason.split())[:300]
+    state = _base_state(plan, exc.kind, error=reason, retry_after=retry_after)
+    failure = ItemFailure(plan.remote.name, exc.url, reason)
+    return FetchResult(plan.remote.name, (), failure, 0, FetchStatus.ERROR, state)
+
+
+def _deferred(plan: _Plan, until: datetime) -> FetchResult:
+    state = _base_state(plan, "deferred", retry_after=until)
+    return FetchResult(plan.remote.name, (), None, 0, FetchStatus.DEFERRED, state)
+
+
+def _judge_network(held: list[FetchResult], reached: set[str]) -> Iterator[FetchResult]:
+    """Connection failures, marked not counted when most hosts tried in this run were unreachable."""
+    failed = {result.state.host for result in held if result.state.host} - reached
+    down = policy.network_down(reached | failed, failed)
+    for result in held:
+        if down:
+            error = f"{result.state.error} (most hosts unreachable: our network? not counted)"
+            yield replace(result, state=replace(result.state, count_error=False, error=error))
+        else:
+            yield result
+
+
+def _ms_since(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)

@@ -1,0 +1,330 @@
+"""Feed parsing: fixtures paired with the entries they must give, fast path vs feedparser, charsets, safety.
+
+Each ``tests/data/feeds/NAME`` has ``NAME.expected.json`` beside it: the ``EntryData`` values (dates as
+ISO 8601 with their own offset) plus which parser read it. Regenerate after a deliberate change with
+``FEEDS_REGEN=1 pytest tests/test_parse_feed.py`` and review the diff.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from feeds.model import EntryData
+from feeds.parse.feed import FeedParseError, ParseContext, decode_body, parse_date, parse_feed
+
+DATA = Path(__file__).parent / "data" / "feeds"
+EXAMPLES = Path(__file__).parent.parent / "examples" / "feeds"
+FIXTURES = sorted(p for p in DATA.iterdir() if not p.name.endswith(".expected.json"))
+XML_SAMPLES = [p for p in FIXTURES + sorted(EXAMPLES.iterdir()) if p.suffix in (".xml", ".rdf")]
+FETCHED = datetime(2022, 1, 26, tzinfo=UTC)
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def context(name: str = "sample", category: str | None = None, tz: str = "Asia/Shanghai") -> ParseContext:
+    return ParseContext(
+        source="sample",
+        url=f"https://finews.example.com/feeds/{name}",
+        fetched_at=FETCHED,
+        timezone=ZoneInfo(tz),
+        category=category,
+    )
+
+
+def as_json(entry: EntryData) -> dict[str, Any]:
+    values = asdict(entry)
+    for key in ("published", "updated"):
+        values[key] = values[key].isoformat() if values[key] else None
+    values["categories"], values["tags"] = list(entry.categories), list(entry.tags)
+    return values
+
+
+@pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.name)
+def test_fixture_gives_expected_entries(path: Path) -> None:
+    parsed = parse_feed(path.read_bytes(), context(path.name))
+    got = {
+        "parser": parsed.parser,
+        "skipped": parsed.skipped,
+        "ttl": parsed.ttl,
+        "warning": parsed.warning,
+        "entries": [as_json(entry) for entry in parsed.items],
+    }
+    expected_path = path.with_name(path.name + ".expected.json")
+    if os.environ.get("FEEDS_REGEN"):
+        expected_path.write_text(json.dumps(got, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    assert got == json.loads(expected_path.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("path", XML_SAMPLES, ids=lambda p: p.name)
+def test_fast_path_agrees_with_feedparser(path: Path) -> None:
+    body = path.read_bytes()
+    fast = parse_feed(body, context(path.name))
+    slow = parse_feed(body, context(path.name), fast=False)
+    assert slow.parser == "feedparser"
+    assert fast.items == slow.items
+    assert (fast.skipped, fast.ttl) == (slow.skipped, slow.ttl)
+
+
+def test_fast_path_takes_the_common_feeds() -> None:
+    for name in ("rss20.xml", "atom10.xml"):
+        assert parse_feed((DATA / name).read_bytes(), context(name)).parser == "lxml"
+    for name in ("atom03.xml", "rss10.rdf", "bozo.xml"):
+        assert parse_feed((DATA / name).read_bytes(), context(name)).parser == "feedparser"
+
+
+UNUSUAL = {
+    "xhtml content": """<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>urn:x</id><title>t</title>
+        <content type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml"><p>hi <b>b</b></p></div></content>
+        </entry></feed>""",
+    "two authors": """<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><item>
+        <title>t</title><author>a@b.example (A)</author><dc:creator>B</dc:creator></item></channel></rss>""",
+    "markup in description": """<rss version="2.0"><channel><item><title>t</title>
+        <description><p>raw <b>html</b></p></description></item></channel></rss>""",
+    "atom link in rss": """<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel><item>
+        <title>t</title><atom:link rel="alternate" href="https://e.example/1"/></item></channel></rss>""",
+    "html entity": """<rss version="2.0"><channel><item><title>a&nbsp;b</title></item></channel></rss>""",
+    "mojibake": """<rss version="2.0"><channel><item><title>caf\u00c3\u00a9 \u0080</title></item>
+        </channel></rss>""",
+    "relative guid and links": """<rss version="2.0"><channel><item><title>t</title><guid>rel/1</guid>
+        <link>a?x=1&amp;amp;y=2</link></item><item><guid isPermaLink="false">p</guid><link/></item>
+        </channel></rss>""",
+}
+
+
+@pytest.mark.parametrize("name", UNUSUAL)
+def test_unusual_markup_still_agrees(name: str) -> None:
+    body = UNUSUAL[name].encode()
+    assert parse_feed(body, context()).items == parse_feed(body, context(), fast=False).items
+
+
+def test_configured_category_overrides_item_terms() -> None:
+    parsed = parse_feed((DATA / "rss20.xml").read_bytes(), context(category="zhengquanshibaowang"))
+    assert {item.categories for item in parsed.items} == {("zhengquanshibaowang",)}
+    assert parsed.items[0].tags == ("证券时报网新闻", "中小企业")
+
+
+def test_zoneless_dates_take_the_given_zone() -> None:
+    body = b'<rss version="2.0"><channel><item><title>t</title><pubDate>2022-01-17 09:30:00</pubDate></item>'
+    body += b"</channel></rss>"
+    shanghai = parse_feed(body, context()).items[0].published
+    utc = parse_feed(body, context(tz="UTC")).items[0].published
+    assert shanghai is not None and utc is not None
+    assert shanghai.astimezone(UTC) == datetime(2022, 1, 17, 1, 30, tzinfo=UTC)
+    assert utc == datetime(2022, 1, 17, 9, 30, tzinfo=ZoneInfo("UTC"))
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Mon, 24 Jan 2022 22:56:53 +0800", datetime(2022, 1, 24, 14, 56, 53, tzinfo=UTC)),
+        ("Mon, 24 Jan 2022 14:56:53 GMT", datetime(2022, 1, 24, 14, 56, 53, tzinfo=UTC)),
+        ("Mon, 24 Jan 2022 14:56:53 -0000", datetime(2022, 1, 24, 14, 56, 53, tzinfo=UTC)),
+        ("Mon, 24 Jan 2022 22:56:53", datetime(2022, 1, 24, 14, 56, 53, tzinfo=UTC)),
+        ("2022-01-24T22:56:53+08:00", datetime(2022, 1, 24, 14, 56, 53, tzinfo=UTC)),
+        ("2022-01-24T14:56:53.250Z", datetime(2022, 1, 24, 14, 56, 53, 250000, tzinfo=UTC)),
+        ("2022-01-24 22:56:53 +0800", datetime(2022, 1, 24, 14, 56, 53, tzinfo=UTC)),
+        ("2022-01-24 22:56", datetime(2022, 1, 24, 14, 56, tzinfo=UTC)),
+        ("2022年01月24日 22:56", datetime(2022, 1, 24, 14, 56, tzinfo=UTC)),
+        ("2022/1/24", datetime(2022, 1, 23, 16, 0, tzinfo=UTC)),
+        ("not a date", None),
+        ("", None),
+    ],
+)
+def test_parse_date(raw: str, expected: datetime | None) -> None:
+    parsed = parse_date(raw, SHANGHAI)
+    assert (parsed.astimezone(UTC) if parsed else None) == expected
+    if parsed is not None:
+        assert parsed.tzinfo is not None
+
+
+def test_dates_keep_their_own_offset() -> None:
+    parsed = parse_date("2022-01-24T22:56:53+08:00", ZoneInfo("UTC"))
+    assert parsed is not None and parsed.utcoffset() == timedelta(hours=8)
+
+
+def test_future_dates_are_clamped_to_fetch_time() -> None:
+    body = b'<rss version="2.0"><channel><item><title>t</title>'
+    body += b"<pubDate>Fri, 01 Jan 2100 08:00:00 +0800</pubDate></item></channel></rss>"
+    item = parse_feed(body, context()).items[0]
+    assert item.published == FETCHED and item.date_is_fetch_time
+    assert item.raw_date == "Fri, 01 Jan 2100 08:00:00 +0800"
+
+
+CHINESE = "证券时报网：沪深两市成交额突破万亿元"
+
+
+@pytest.mark.parametrize(
+    ("declared", "actual"),
+    [
+        ("utf-8", "gbk"),
+        ("utf-8", "gb18030"),
+        ("gb2312", "utf-8"),
+        ("gbk", "utf-8"),
+        ("gb2312", "gbk"),
+        (None, "gbk"),
+        ("iso-8859-1", "utf-8"),
+        ("utf-16", "utf-16"),
+    ],
+)
+def test_decode_body_survives_wrong_declarations(declared: str | None, actual: str) -> None:
+    assert decode_body(CHINESE.encode(actual), declared) == CHINESE
+
+
+def test_xml_declaration_charset_is_used_when_http_gives_none() -> None:
+    body = f'<?xml version="1.0" encoding="gbk"?><rss version="2.0"><channel><item><title>{CHINESE}</title>'
+    body += "</item></channel></rss>"
+    parsed = parse_feed(body.encode("gbk"), context())
+    assert parsed.items[0].title == CHINESE and parsed.parser == "lxml"
+
+
+def test_external_entities_are_never_resolved(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-TOKEN", encoding="utf-8")
+    for doctype in (
+        f'<!DOCTYPE rss [<!ENTITY xxe SYSTEM "{secret.as_uri()}">]>',
+        f'<!DOCTYPE rss [\n<!ENTITY xxe SYSTEM "{secret.as_uri()}">\n]>',
+        f'<!DOCTYPE rss SYSTEM "{secret.as_uri()}">',
+    ):
+        body = f'<?xml version="1.0"?>{doctype}<rss version="2.0"><channel><item><title>a &xxe; b</title>'
+        body += "<guid>g</guid></item></channel></rss>"
+        for fast in (True, False):
+            assert "TOP-SECRET" not in repr(parse_feed(body.encode(), context(), fast=fast))
+
+
+def test_billion_laughs_costs_nothing() -> None:
+    entities = '<!ENTITY lol "lolololololololololol">' + "".join(
+        f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">' for i in range(1, 10)
+    )
+    body = f'<?xml version="1.0"?><!DOCTYPE rss [{entities}]><rss version="2.0"><channel><item><title>&lol9;'
+    body += "</title><guid>g</guid></item></channel></rss>"
+    started = time.monotonic()
+    parsed = parse_feed(body.encode(), context())
+    assert time.monotonic() - started < 5
+    assert all(len(item.title) < 100 for item in parsed.items)
+
+
+def test_stray_entity_declarations_are_refused() -> None:
+    body = b'<?xml version="1.0"?><!DOCTYPE rss SYSTEM "x.dtd"><!ENTITY a "b"><rss version="2.0"></rss>'
+    with pytest.raises(FeedParseError, match="entities"):
+        parse_feed(body, context())
+
+
+def test_entity_text_inside_content_is_just_text() -> None:
+    body = b'<rss version="2.0"><channel><item><title>XXE</title><guid>g</guid><description><![CDATA['
+    body += b'<pre>&lt;!ENTITY xxe SYSTEM "file:///etc/passwd"&gt;</pre> <!ENTITY x "y">]]></description>'
+    body += b"</item></channel></rss>"
+    parsed = parse_feed(body, context())
+    assert parsed.parser == "lxml" and "<!ENTITY x" in parsed.items[0].content
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"", b"<html><body>hello</body></html>", b"{not json", b'{"version": "1", "items": []}', b"plain text"],
+)
+def test_not_a_feed_raises(body: bytes) -> None:
+    with pytest.raises(FeedParseError):
+        parse_feed(body, context())
+
+
+def test_empty_but_valid_feed_has_no_items() -> None:
+    parsed = parse_feed(b'<rss version="2.0"><channel><title>t</title></channel></rss>', context())
+    assert parsed.items == () and parsed.warning is None
+
+
+# ---- property: the fast path reads whatever feedparser reads, the same way -----------------------
+
+TEXTS = [
+    "新闻 标题",
+    " spaced  ",
+    "A &amp; B",
+    "&lt;b&gt;bold&lt;/b&gt; x",
+    "<![CDATA[<p>c</p>]]>",
+    "",
+    "caf\u00c3\u00a9",
+    "x &#60; y",
+    "https://e.example/p?a=1&amp;b=2",
+    "rel/path.html",
+    "/abs/path",
+    "urn:uuid:1",
+    "a@b.example (名字)",
+]
+DATES = ["Mon, 24 Jan 2022 22:56:53 +0800", "2022-01-24T10:00:00Z", "2022-01-24 10:00", "garbage", ""]
+text = st.sampled_from(TEXTS)
+RSS_CHILD = st.one_of(
+    st.builds("<title>{}</title>".format, text),
+    st.builds("<link>{}</link>".format, text),
+    st.builds('<guid isPermaLink="{}">{}</guid>'.format, st.sampled_from(["true", "false"]), text),
+    st.builds("<guid>{}</guid>".format, text),
+    st.builds("<description>{}</description>".format, text),
+    st.builds("<content:encoded>{}</content:encoded>".format, text),
+    st.builds("<author>{}</author>".format, text),
+    st.builds("<dc:creator>{}</dc:creator>".format, text),
+    st.builds("<category>{}</category>".format, text),
+    st.builds("<pubDate>{}</pubDate>".format, st.sampled_from(DATES)),
+    st.builds("<dc:date>{}</dc:date>".format, st.sampled_from(DATES)),
+    st.just("<enclosure url='https://e.example/x.mp3' length='1' type='audio/mpeg'/>"),
+    st.just("<link/>"),
+)
+ATOM_CHILD = st.one_of(
+    st.builds('<title type="{}">{}</title>'.format, st.sampled_from(["text", "html"]), text),
+    st.builds('<link href="{}"/>'.format, st.sampled_from(TEXTS[8:12])),
+    st.builds(
+        '<link rel="{}" type="{}" href="{}"/>'.format,
+        st.sampled_from(["alternate", "enclosure", "self"]),
+        st.sampled_from(["text/html", "application/pdf"]),
+        st.sampled_from(TEXTS[8:12]),
+    ),
+    st.builds("<id>{}</id>".format, text),
+    st.builds('<summary type="{}">{}</summary>'.format, st.sampled_from(["text", "html"]), text),
+    st.builds('<content type="{}">{}</content>'.format, st.sampled_from(["text", "html"]), text),
+    st.builds("<published>{}</published>".format, st.sampled_from(DATES)),
+    st.builds("<updated>{}</updated>".format, st.sampled_from(DATES)),
+    st.builds("<author><name>{}</name><email>e@x.example</email></author>".format, text),
+    st.builds(
+        '<category term="{}" label="{}"/>'.format,
+        st.sampled_from(["t1", "股票", ""]),
+        st.sampled_from(["L", ""]),
+    ),
+    st.builds(
+        '<content type="html" xml:base="{}">&lt;p&gt;x&lt;/p&gt;</content>'.format,
+        st.sampled_from(["/b/", "s/"]),
+    ),
+)
+BASES = st.sampled_from(["", ' xml:base="/items/"'])
+
+
+def rss_document(items: list[tuple[str, list[str]]]) -> bytes:
+    body = "".join(f"<item{base}>{''.join(children)}</item>" for base, children in items)
+    return (
+        '<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/" '
+        f'xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>t</title>{body}</channel></rss>'
+    ).encode()
+
+
+def atom_document(items: list[tuple[str, list[str]]]) -> bytes:
+    body = "".join(f"<entry{base}>{''.join(children)}</entry>" for base, children in items)
+    return f'<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>{body}</feed>'.encode()
+
+
+FEEDS = st.one_of(
+    st.lists(st.tuples(BASES, st.lists(RSS_CHILD, max_size=8)), min_size=1, max_size=3).map(rss_document),
+    st.lists(st.tuples(BASES, st.lists(ATOM_CHILD, max_size=8)), min_size=1, max_size=3).map(atom_document),
+)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(FEEDS)
+def test_fast_path_matches_feedparser_on_generated_feeds(body: bytes) -> None:
+    fast = parse_feed(body, context())
+    slow = parse_feed(body, context(), fast=False)
+    assert (fast.items, fast.skipped) == (slow.items, slow.skipped)
