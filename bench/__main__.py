@@ -11,7 +11,10 @@ import sys
 import time
 
 BENCHES = {
-    "bench.bench_ingest": (["--posts", "10000", "--memory-posts", "100000"], ["--posts", "2000", "--memory-posts", "0"]),
+    "bench.bench_ingest": (
+        ["--posts", "10000", "--memory-posts", "100000"],
+        ["--posts", "2000", "--memory-posts", "0"],
+    ),
     "bench.bench_fetch": ([], ["--feeds", "200"]),
     "bench.bench_daemon": ([], ["--quick"]),
     "bench.bench_notify": ([], []),

@@ -19,7 +19,18 @@ PAPERS = [
     ("shanghaizhengquanbao", "上海证券报"),
     ("jingjicankaobao", "经济参考报"),
 ]
-SUBJECTS = ["工信部", "证监会", "央行", "国家统计局", "商务部", "发改委", "财政部", "深交所", "上交所", "银保监会"]
+SUBJECTS = [
+    "工信部",
+    "证监会",
+    "央行",
+    "国家统计局",
+    "商务部",
+    "发改委",
+    "财政部",
+    "深交所",
+    "上交所",
+    "银保监会",
+]
 ACTIONS = ["发布", "部署", "召开新闻发布会介绍", "明确", "推进", "出台", "研究", "加快", "启动", "回应"]
 TOPICS = [
     "中小企业数字化转型",
@@ -48,12 +59,15 @@ def info_code(moment: datetime, serial: int) -> str:
     return f"NW{moment:%Y%m%d%H%M}{serial:08d}"
 
 
-def post_text(rng: random.Random, moment: datetime, code: str, paper: tuple[str, str], paragraphs: int) -> str:
+def post_text(
+    rng: random.Random, moment: datetime, code: str, paper: tuple[str, str], paragraphs: int
+) -> str:
     """One post exactly in the seed's shape."""
     slug, name = paper
     title = f"{rng.choice(SUBJECTS)}：{rng.choice(ACTIONS)}{rng.choice(TOPICS)}相关工作"
     body = "\n ".join(
-        f"<p>{''.join(rng.choice(SENTENCES) for _ in range(rng.randint(3, 6)))}</p>" for _ in range(paragraphs)
+        f"<p>{''.join(rng.choice(SENTENCES) for _ in range(rng.randint(3, 6)))}</p>"
+        for _ in range(paragraphs)
     )
     return (
         "---\n"
@@ -78,7 +92,9 @@ def generate(out: Path, count: int, seed: int = 20220124, paragraphs: int = 12) 
     for serial in range(count):
         moment = start + timedelta(minutes=serial * 7 + rng.randint(0, 6), seconds=rng.randint(0, 59))
         path = out / f"{serial:05d}_{rng.getrandbits(64):016x}.txt"
-        path.write_text(post_text(rng, moment, info_code(moment, serial), rng.choice(PAPERS), paragraphs), "utf-8")
+        path.write_text(
+            post_text(rng, moment, info_code(moment, serial), rng.choice(PAPERS), paragraphs), "utf-8"
+        )
         written.append(path)
     return written
 

@@ -63,8 +63,12 @@ def open_store(config: Config) -> Iterator[Store]:
 
 
 @cli.command()
-@click.option("--once", is_flag=True, help="Run one cycle and exit (for cron). This is the only mode of `run`.")
-@click.option("--all", "force_all", is_flag=True, help="Fetch every remote source now, not just the due ones.")
+@click.option(
+    "--once", is_flag=True, help="Run one cycle and exit (for cron). This is the only mode of `run`."
+)
+@click.option(
+    "--all", "force_all", is_flag=True, help="Fetch every remote source now, not just the due ones."
+)
 @click.pass_context
 def run(ctx: click.Context, once: bool, force_all: bool) -> None:
     """One cycle: scan posts, fetch due feeds, store, rebuild changed feeds, deliver webhooks."""
@@ -92,7 +96,9 @@ def build(ctx: click.Context) -> None:
     config = load_config(ctx)
     with open_store(config) as store:
         result = pipeline.build(config, store)
-    click.echo(f"{len(result.written)} files written, {result.categories} feeds checked in {config.output_path}")
+    click.echo(
+        f"{len(result.written)} files written, {result.categories} feeds checked in {config.output_path}"
+    )
 
 
 @cli.command()
@@ -108,7 +114,9 @@ def entries(ctx: click.Context, category: str | None, limit: int | None, as_json
             if as_json:
                 click.echo(json.dumps(entry.to_json(), ensure_ascii=False))
             else:
-                click.echo(f"{entry.published:%Y-%m-%d %H:%M}  {','.join(entry.categories):<22} {entry.title}")
+                click.echo(
+                    f"{entry.published:%Y-%m-%d %H:%M}  {','.join(entry.categories):<22} {entry.title}"
+                )
 
 
 @cli.command()

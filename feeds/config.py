@@ -274,4 +274,3 @@ def _model_of(annotation: Any) -> Any:
         if found is not None:
             return found
     return None
-

@@ -60,7 +60,9 @@ def clean_link(url: str) -> str:
     host = (parts.hostname or "").lower()
     port = parts.port if parts.port not in (None, 80 if scheme == "http" else 443) else None
     netloc = f"{host}:{port}" if port else host
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING_PARAMS.match(k)]
+    query = [
+        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING_PARAMS.match(k)
+    ]
     return urlunsplit((scheme, netloc, parts.path or "/", urlencode(query), ""))
 
 

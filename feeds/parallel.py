@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing
+import multiprocessing.connection
 import os
+import signal
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -43,7 +46,7 @@ def ordered_map(
     # forkserver: never fork a process that may be running scheduler or HTTP threads
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload([getattr(fn, "func", fn).__module__])  # import once, fork warm workers
-    with ProcessPoolExecutor(max_workers=count, mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=count, mp_context=context, initializer=_worker_init) as pool:
         pending: deque[tuple[list[T], Future[list[R]]]] = deque()
         for batch in itertools.islice(chunks, window * count):
             pending.append((batch, pool.submit(_apply_all, fn, batch)))
@@ -53,6 +56,23 @@ def ordered_map(
             if nxt is not None:
                 pending.append((nxt, pool.submit(_apply_all, fn, nxt)))
             yield from zip(batch, future.result(), strict=True)
+
+
+def _worker_init() -> None:
+    """Workers leave Ctrl-C to the parent, and exit if the parent dies (even by SIGKILL).
+
+    Without the watch, a killed ``feeds run`` leaves workers blocked on a result pipe nobody reads,
+    holding cron's stdout open forever.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_with, args=(parent.sentinel,), daemon=True).start()
+
+
+def _exit_with(sentinel: int) -> None:
+    multiprocessing.connection.wait([sentinel])
+    os._exit(1)
 
 
 def _chunked(items: Iterator[T], size: int) -> Iterator[list[T]]:

@@ -10,11 +10,11 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from functools import partial
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -28,6 +28,7 @@ from feeds.parallel import ordered_map
 from feeds.parse.post import MAX_POST_BYTES, parse_post
 from feeds.slugs import ALL, CategoryResolver
 from feeds.sources.local import PostFile, list_posts, read_post
+from feeds.sources.remote import fetch_due
 from feeds.store import Store
 from feeds.store.entries import FileState
 from feeds.timefmt import utcnow
@@ -65,7 +66,9 @@ def failed(failure: ItemFailure) -> RunSummary:
 # ---- local posts -----------------------------------------------------------------------------
 
 
-def ingest_local(config: Config, store: Store, now: datetime | None = None, progress: Progress | None = None) -> RunSummary:
+def ingest_local(
+    config: Config, store: Store, now: datetime | None = None, progress: Progress | None = None
+) -> RunSummary:
     """Scan every configured posts folder; unchanged files cost a stat, not a read."""
     now = now or utcnow()
     resolver = CategoryResolver(config.categories)
@@ -157,7 +160,7 @@ def _ingest_folder(
     prepared = ordered_map(partial(prepare_post, context), changed_posts())
     with _batches(store) as commit_point:
         for (post, before), result in prepared:
-            summary += _store_post(store, name, post, before, result, failing, now)
+            summary += _store_post(store, name, post, before, result, failing, now, bool(config.webhooks))
             commit_point()
             if progress:
                 progress(1)
@@ -196,6 +199,7 @@ def _store_post(
     result: PreparedPost,
     failing: set[str],
     now: datetime,
+    notify: bool,
 ) -> RunSummary:
     """Record one prepared post: its entry, its failure, or just its new mtime."""
     index = FileState(post.size, post.mtime_ns, result.digest, result.entry.key if result.entry else None)
@@ -213,7 +217,7 @@ def _store_post(
     store.entries.record_file(source, post.relpath, index)
     if result.entry is None:  # a draft: published: false
         return RunSummary(skipped=1)
-    return summarize(store.entries.apply(result.entry, now), result.entry)
+    return summarize(store.entries.apply(result.entry, now, notify), result.entry)
 
 
 def _forget_removed(store: Store, source: str, root: Path, removed: dict[str, FileState]) -> None:
@@ -227,14 +231,20 @@ def _forget_removed(store: Store, source: str, root: Path, removed: dict[str, Fi
 # ---- remote feeds ----------------------------------------------------------------------------
 
 
-async def ingest_remote(config: Config, store: Store, now: datetime | None = None, force_all: bool = False) -> RunSummary:
-    """Fetch due remote sources; store each one's items and new state in one transaction as it arrives."""
-    from feeds.sources.remote import fetch_due
-
+async def ingest_remote(
+    config: Config,
+    store: Store,
+    now: datetime | None = None,
+    force_all: bool = False,
+    sources: Collection[str] | None = None,
+) -> RunSummary:
+    """Fetch due remote sources (``sources``: only those); store each one's items and new state in one
+    transaction as it arrives, while the other fetches go on."""
     now = now or utcnow()
     resolver = CategoryResolver(config.categories)
+    notify = bool(config.webhooks)
     summary = RunSummary()
-    async for result in fetch_due(config, store, now, force_all=force_all):
+    async for result in fetch_due(config, store, now, force_all=force_all, sources=sources):
         source_summary = RunSummary()
         with store.transaction():
             for data in result.items:
@@ -243,7 +253,7 @@ async def ingest_remote(config: Config, store: Store, now: datetime | None = Non
                 except ItemError as exc:
                     source_summary += failed(ItemFailure(result.source, exc.location, exc.reason))
                     continue
-                source_summary += summarize(store.entries.apply(entry, now), entry)
+                source_summary += summarize(store.entries.apply(entry, now, notify), entry)
             store.sources.record(result, new=source_summary.new, updated=source_summary.updated, now=now)
         if result.failure is not None:
             source_summary += failed(result.failure)
@@ -258,11 +268,14 @@ def build(config: Config, store: Store, only: Iterable[str] | None = None) -> Bu
     """Render category feeds (all, or just ``only`` plus any whose files are missing) and the OPML.
 
     Files are written atomically and only when their bytes change, so an unchanged store rewrites
-    nothing and readers' caches stay valid.
+    nothing and readers' caches stay valid. The feeds built are then cleared from the store's
+    dirty set (see ``build_dirty``).
     """
     resolver = CategoryResolver(config.categories)
     stored = store.entries.categories()
-    categories = [Category(ALL, config.site.title)] + [Category(c.slug, resolver.title(c.slug, c.title)) for c in stored]
+    categories = [Category(ALL, config.site.title)] + [
+        Category(c.slug, resolver.title(c.slug, c.title)) for c in stored
+    ]
     titles = {c.slug: c.title for c in categories}
     root = config.output_path
     wanted = None if only is None else set(only)
@@ -270,7 +283,11 @@ def build(config: Config, store: Store, only: Iterable[str] | None = None) -> Bu
     written: list[str] = []
     for category in categories:
         paths = emit.feed_paths(category.slug)
-        if wanted is not None and category.slug not in wanted and all((root / p).exists() for p in paths.values()):
+        if (
+            wanted is not None
+            and category.slug not in wanted
+            and all((root / p).exists() for p in paths.values())
+        ):
             continue
         entries = store.entries.recent(category.slug, config.feed.limit)
         for relative, data in emit.render_category(entries, category, config.site, titles, hub).items():
@@ -278,7 +295,18 @@ def build(config: Config, store: Store, only: Iterable[str] | None = None) -> Bu
                 written.append(relative)
     if emit.write_if_changed(root, "feeds/index.opml", emit.render_opml(categories, config.site)):
         written.append("feeds/index.opml")
+    with store.transaction():
+        store.entries.clear_dirty(c.slug for c in categories if wanted is None or c.slug in wanted)
     return BuildResult(written=tuple(written), categories=len(categories))
+
+
+def build_dirty(config: Config, store: Store) -> BuildResult:
+    """Rebuild the feeds whose entries changed since their last build, as the store recorded it.
+
+    The marks are written with the entry changes, so a run killed after committing entries but
+    before building them is published by the next run, not forgotten.
+    """
+    return build(config, store, only=store.entries.dirty_feeds())
 
 
 # ---- one whole cycle -------------------------------------------------------------------------
@@ -293,13 +321,15 @@ class CycleResult:
     delivery: DeliveryReport | None
 
 
-def run_cycle(config: Config, store: Store, force_all: bool = False, progress: Progress | None = None) -> CycleResult:
+def run_cycle(
+    config: Config, store: Store, force_all: bool = False, progress: Progress | None = None
+) -> CycleResult:
     """Scan, fetch, store, rebuild what changed, deliver: what ``feeds run --once`` does."""
     now = utcnow()
     summary = ingest_local(config, store, now, progress)
     if config.remote:
         summary += asyncio.run(ingest_remote(config, store, now, force_all=force_all))
-    result = build(config, store, only=summary.changed_categories)
+    result = build_dirty(config, store)
     announce(config, store, result)
     delivery = deliver(config, store)
     return CycleResult(summary, result, delivery)

@@ -59,7 +59,9 @@ class CategoryResolver:
             return found
         slug = slugify(name)
         if slug == ALL:
-            raise UnsafeCategory(f"category {name!r} collides with the built-in 'all' feed; map it in the config")
+            raise UnsafeCategory(
+                f"category {name!r} collides with the built-in 'all' feed; map it in the config"
+            )
         return Category(slug=slug, title=self._titles.get(slug, name.strip()))
 
     def title(self, slug: str, fallback: str) -> str:

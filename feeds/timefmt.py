@@ -9,7 +9,10 @@ def iso(moment: datetime) -> str:
     """``2022-01-24T14:56:53Z`` for an aware datetime (naive ones are taken as UTC)."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    elif moment.utcoffset():
+        moment = moment.astimezone(UTC)
+    # isoformat is C and ~2x strftime; this sits on the store's hot path
+    return datetime.isoformat(moment.replace(microsecond=0, tzinfo=None)) + "Z"
 
 
 def parse_iso(text: str) -> datetime:

@@ -36,8 +36,13 @@ def write_config(folder: Path, extra: str = "") -> Path:
     return path
 
 
-def post(title: str = "标题", date: str = "2022-01-24 22:56:53 +0800", categories: str = "zhengquanshibaowang",
-         body: str = "<p>正文</p>", extra: str = "") -> str:
+def post(
+    title: str = "标题",
+    date: str = "2022-01-24 22:56:53 +0800",
+    categories: str = "zhengquanshibaowang",
+    body: str = "<p>正文</p>",
+    extra: str = "",
+) -> str:
     """The text of a post in the seed's shape."""
     return (
         f'---\nlayout: post\ntitle: "{title}"\ndate: {date}\ncategories: {categories}\n{extra}---\n{body}\n'

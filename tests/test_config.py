@@ -38,8 +38,14 @@ def test_durations_and_sizes() -> None:
     ("text", "message"),
     [
         ("feed: {limt: 5}\n", "feed.limt: unknown key (did you mean 'limit'?)"),
-        ("remote: [{name: a, url: 'http://x/', intervall: 5m}]\n", "remote[0].intervall: unknown key (did you mean 'interval'?)"),
-        ("remote: [{name: a, url: 'http://x/', interval: soon}]\n", "remote[0].interval: 'soon' is not a duration"),
+        (
+            "remote: [{name: a, url: 'http://x/', intervall: 5m}]\n",
+            "remote[0].intervall: unknown key (did you mean 'interval'?)",
+        ),
+        (
+            "remote: [{name: a, url: 'http://x/', interval: soon}]\n",
+            "remote[0].interval: 'soon' is not a duration",
+        ),
         ("site: {timezone: Mars/Base}\n", "site.timezone: unknown time zone"),
         ("feed: {limit: many}\n", "feed.limit: "),
         ("webhooks: [{url: 'http://x/', secret: nope}]\n", "webhooks[0].secret: must start with whsec_"),

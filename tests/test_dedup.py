@@ -46,4 +46,6 @@ def test_decide() -> None:
 
 @given(st.text(min_size=1).filter(lambda s: s.strip() != ""), st.text(), st.text())
 def test_key_is_deterministic(guid: str, title: str, date: str) -> None:
-    assert news_item_key(None, guid, None, "s", title, date) == news_item_key(None, guid, None, "s", title, date)
+    assert news_item_key(None, guid, None, "s", title, date) == news_item_key(
+        None, guid, None, "s", title, date
+    )

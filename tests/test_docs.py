@@ -1,4 +1,4 @@
-"""The README and the CLI agree (sqlite-utils' habit): every command is documented, every documented one exists."""
+"""The README and the CLI agree (sqlite-utils' habit): every command documented, every documented one real."""
 
 from __future__ import annotations
 

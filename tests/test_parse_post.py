@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-
 from conftest import SEED, post
+
 from feeds.errors import ItemError
 from feeds.parse.post import parse_post
 
@@ -28,7 +28,10 @@ def test_seed_post() -> None:
     assert data.tags == ("证券时报网新闻",)
     assert data.link == "http://finews.zning.xyz/html_News/NewsShare.html?infoCode=NW202201242259595178"
     # kramdown-style rendering: the autolink and the markdown links became <a>
-    assert '<a href="http://finews.zning.xyz/html_News/NewsShare.html?infoCode=NW202201242259595178">' in data.content
+    assert (
+        '<a href="http://finews.zning.xyz/html_News/NewsShare.html?infoCode=NW202201242259595178">'
+        in data.content
+    )
     assert '<a href="//finews.withounder.com/">返回首页</a>' in data.content
 
 

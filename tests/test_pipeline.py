@@ -7,8 +7,8 @@ import os
 from pathlib import Path
 
 import feedparser
-
 from conftest import SEED, post
+
 from feeds.config import Config
 from feeds.pipeline import build, ingest_local, run_cycle
 from feeds.store import Store
@@ -28,7 +28,11 @@ def add(project: Path, name: str, content: str | bytes) -> Path:
 
 
 def snapshot(folder: Path) -> dict[str, tuple[int, bytes]]:
-    return {str(p.relative_to(folder)): (p.stat().st_mtime_ns, p.read_bytes()) for p in folder.rglob("*") if p.is_file()}
+    return {
+        str(p.relative_to(folder)): (p.stat().st_mtime_ns, p.read_bytes())
+        for p in folder.rglob("*")
+        if p.is_file()
+    }
 
 
 def test_seed_end_to_end(project: Path, config: Config, store: Store) -> None:
@@ -73,7 +77,9 @@ def test_edited_post_is_an_update(project: Path, config: Config, store: Store) -
     assert stored is not None and "v2" in stored.content
 
 
-def test_shared_info_code_is_one_entry_in_both_categories(project: Path, config: Config, store: Store) -> None:
+def test_shared_info_code_is_one_entry_in_both_categories(
+    project: Path, config: Config, store: Store
+) -> None:
     body = "<p>x</p>\n\n<http://f.xyz/NewsShare.html?infoCode=NW42>\n"
     add(project, "a.md", post(categories="zhengquanshibaowang", body=body))
     add(project, "b.md", post(categories="东方财富网", body=body))
@@ -115,8 +121,13 @@ def test_bad_posts_are_recorded_and_the_run_goes_on(project: Path, config: Confi
     # nothing was written outside output_dir, and no feed for the refused category
     assert not (project / "etc").exists() and not (project.parent / "etc.atom.xml").exists()
     assert sorted(p.name for p in (project / "public" / "feeds").iterdir()) == [
-        "all.atom.xml", "all.json", "all.rss.xml", "index.opml",
-        "zhengquanshibaowang.atom.xml", "zhengquanshibaowang.json", "zhengquanshibaowang.rss.xml",
+        "all.atom.xml",
+        "all.json",
+        "all.rss.xml",
+        "index.opml",
+        "zhengquanshibaowang.atom.xml",
+        "zhengquanshibaowang.json",
+        "zhengquanshibaowang.rss.xml",
     ]
     # fixing a file clears its failure
     add(project, "no-title.md", post(title="fixed", extra="infoCode: NW8\n"))
@@ -133,11 +144,20 @@ def test_deleted_post_keeps_its_entry(project: Path, config: Config, store: Stor
     assert store.entries.file_index("local:posts") == {}
 
 
-def test_round_trip_emitted_feeds_give_the_stored_entries(project: Path, config: Config, store: Store) -> None:
+def test_round_trip_emitted_feeds_give_the_stored_entries(
+    project: Path, config: Config, store: Store
+) -> None:
     add(project, "seed.txt", SEED.read_bytes())
     for n in range(3):
-        add(project, f"{n}.md", post(title=f"标题{n} <b>&amp;</b>", date=f"2022-02-0{n + 1} 08:00:00 +0800",
-                                      extra=f"infoCode: NW{n}\nauthor: 记者{n}\n"))
+        add(
+            project,
+            f"{n}.md",
+            post(
+                title=f"标题{n} <b>&amp;</b>",
+                date=f"2022-02-0{n + 1} 08:00:00 +0800",
+                extra=f"infoCode: NW{n}\nauthor: 记者{n}\n",
+            ),
+        )
     run_cycle(config, store)
     stored = store.entries.recent("zhengquanshibaowang", 50)
     feeds = project / "public" / "feeds"

@@ -30,7 +30,7 @@ MAX_POST_BYTES = 2 * 2**20
 class _Markdown(MarkdownIt):
     """markdown-it with a fast path for ASCII link targets (its URL parser was a third of render time)."""
 
-    def normalizeLink(self, url: str) -> str:  # noqa: N802 - markdown-it's name
+    def normalizeLink(self, url: str) -> str:
         if url.isascii():
             return str(mdurl.encode(url))
         return super().normalizeLink(url)
@@ -100,7 +100,9 @@ def _split(text: str, location: str) -> tuple[dict[str, Any], str, list[str]]:
     try:
         meta = _FRONT_MATTER.load(front)
     except yaml.YAMLError as exc:
-        raise ItemError(location, f"broken YAML front matter: {_yaml_problem(exc)}", line=_yaml_line(exc)) from None
+        raise ItemError(
+            location, f"broken YAML front matter: {_yaml_problem(exc)}", line=_yaml_line(exc)
+        ) from None
     if meta is None:
         meta = {}
     if not isinstance(meta, dict):
@@ -168,7 +170,9 @@ def _date(
             pass
         else:
             return match[0].rstrip("-"), datetime.combine(day, time(), tzinfo=zone)
-    raise ItemError(location, "no date: give `date:` in the front matter or name the file YYYY-MM-DD-slug", line=1)
+    raise ItemError(
+        location, "no date: give `date:` in the front matter or name the file YYYY-MM-DD-slug", line=1
+    )
 
 
 def _optional_date(value: object, zone: tzinfo) -> datetime | None:

@@ -58,7 +58,9 @@ def _walk(root: Path, folder: Path) -> Iterator[PostFile]:
 def read_post(post: PostFile, limit: int) -> bytes:
     """The file's bytes; a post over ``limit`` is refused without reading it into memory."""
     if post.size > limit:
-        raise ItemError(str(post.path), f"post is {post.size / 2**20:.1f} MiB, over the {limit / 2**20:g} MiB limit")
+        raise ItemError(
+            str(post.path), f"post is {post.size / 2**20:.1f} MiB, over the {limit / 2**20:g} MiB limit"
+        )
     try:
         with open(post.path, "rb") as handle:
             raw = handle.read(limit + 1)

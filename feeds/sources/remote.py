@@ -24,7 +24,7 @@ import socket
 import ssl
 import time
 import zlib
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Collection, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -138,16 +138,27 @@ class _Response:
 
 
 async def fetch_due(
-    config: Config, store: Store, now: datetime, force_all: bool = False
+    config: Config,
+    store: Store,
+    now: datetime,
+    force_all: bool = False,
+    sources: Collection[str] | None = None,
 ) -> AsyncIterator[FetchResult]:
     """Fetch every due source; yield each result as soon as it is ready (see the module docstring).
+
+    ``sources`` limits the run to those names (the daemon's per-source jobs) and skips syncing the
+    config into the store, which the daemon does once at start and on reload: O(1) work per job.
 
     Connection-level failures are held back to the end of the run: when most hosts were unreachable
     (``policy.network_down``) our own network is the likely culprit, and they are yielded with
     ``count_error=False`` so no source is backed off for it.
     """
-    store.sources.sync(config.remote)
-    plans = plan_fetches(config, store.sources.rows(), store.sources.host_windows(now), now, force_all)
+    if sources is None:
+        store.sources.sync(config.remote)
+        rows = store.sources.rows()
+    else:
+        rows = [row for row in map(store.sources.get, sorted(sources)) if row is not None]
+    plans = plan_fetches(config, rows, store.sources.host_windows(now), now, force_all)
     if not plans:
         return
     async with Fetcher(config.fetch, now) as fetcher:

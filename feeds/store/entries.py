@@ -16,8 +16,22 @@ from feeds.timefmt import iso, parse_iso
 if TYPE_CHECKING:
     from feeds.store import Store
 
-_ENTRY_COLUMNS = (
-    "key, info_code, title, link, content, summary, author, published, updated, categories, tags, content_hash"
+ALL_FEED = "all"  # the feed of every entry; feeds.slugs.ALL, not imported to keep the store free of pypinyin
+_ENTRY_COLUMNS = ", ".join(
+    [
+        "key",
+        "info_code",
+        "title",
+        "link",
+        "content",
+        "summary",
+        "author",
+        "published",
+        "updated",
+        "categories",
+        "tags",
+        "content_hash",
+    ]
 )
 
 
@@ -43,41 +57,63 @@ class EntryRepo:
         row = self._conn.execute(f"SELECT {_ENTRY_COLUMNS} FROM entries WHERE key = ?", (key,)).fetchone()
         return None if row is None else self._with_sources(_entry_from_row(row))
 
-    def apply(self, entry: Entry, now: datetime) -> Outcome:
+    def apply(self, entry: Entry, now: datetime, notify: bool = True) -> Outcome:
         """Store one normalized copy: new entry, update, or duplicate. Call inside a transaction.
 
-        New and updated entries queue an outbox event in the same transaction, so a webhook is
-        queued exactly when the change commits.
+        In the same transaction, a change marks the feeds it touches for rebuilding and (with
+        ``notify``, i.e. when webhooks are configured) queues an outbox event: both happen exactly
+        when the change commits. A duplicate whose copy is unchanged costs two reads and no write.
         """
         stored = self._conn.execute(
-            "SELECT content_hash, published, updated FROM entries WHERE key = ?", (entry.key,)
+            "SELECT content_hash, updated FROM entries WHERE key = ?", (entry.key,)
         ).fetchone()
-        copy = None
-        if stored is not None:
-            copy = self._conn.execute(
-                "SELECT content_hash FROM entry_sources WHERE key = ? AND source = ? AND item_id = ?",
-                (entry.key, entry.source, entry.item_id),
-            ).fetchone()
-        outcome = decide(
-            stored_hash=None if stored is None else stored[0],
-            copy_hash=None if copy is None else copy[0],
-            incoming_hash=entry.content_hash,
-        )
         self.save_categories(entry.categories)
-        if outcome is Outcome.NEW:
-            self._insert(entry, now)  # with its categories: nothing to merge yet
-            self._save_copy(entry, now)
-            self._queue_event("entry.created", _stored_from_new(entry), now)
-            return outcome
+        slugs = _slugs(entry)
+        if stored is None:
+            self._insert(entry, slugs, now)
+            self._save_copy(entry, slugs, now)
+            self._mark_dirty(slugs)
+            if notify:
+                self._queue_event("entry.created", _stored_from_new(entry, slugs), now)
+            return Outcome.NEW
+        copy = self._conn.execute(
+            "SELECT content_hash, categories FROM entry_sources WHERE key = ? AND source = ? AND item_id = ?",
+            (entry.key, entry.source, entry.item_id),
+        ).fetchone()
+        outcome = decide(stored[0], None if copy is None else copy[0], entry.content_hash)
         if outcome is Outcome.UPDATED:
-            self._update(entry, updated=_bumped(parse_iso(stored[2]), entry.updated, now))
-        self._save_copy(entry, now)
-        self._refresh_categories(entry.key)
+            self._update(entry, updated=_bumped(parse_iso(stored[1]), entry.updated, now))
+        touched: set[str] = set()
+        if copy is None or copy[0] != entry.content_hash or copy[1] != _dumps(slugs):
+            self._save_copy(entry, slugs, now)
+            touched = self._refresh_categories(entry.key)
         if outcome is Outcome.UPDATED:
+            touched.update(
+                json.loads(
+                    self._conn.execute(
+                        "SELECT categories FROM entries WHERE key = ?", (entry.key,)
+                    ).fetchone()[0]
+                )
+            )
+        if touched:
+            self._mark_dirty(touched)
+        if outcome is Outcome.UPDATED and notify:
             self.add_event("entry.updated", entry.key, now)
         return outcome
 
-    def _save_copy(self, entry: Entry, now: datetime) -> None:
+    def _mark_dirty(self, slugs: Iterable[str]) -> None:
+        """These feeds (and ``all``) must be rebuilt; cleared by the build that rewrites them."""
+        self._conn.executemany(
+            "INSERT OR IGNORE INTO dirty_feeds (slug) VALUES (?)", [(slug,) for slug in {ALL_FEED, *slugs}]
+        )
+
+    def dirty_feeds(self) -> set[str]:
+        return {row[0] for row in self._conn.execute("SELECT slug FROM dirty_feeds")}
+
+    def clear_dirty(self, slugs: Iterable[str]) -> None:
+        self._conn.executemany("DELETE FROM dirty_feeds WHERE slug = ?", [(slug,) for slug in slugs])
+
+    def _save_copy(self, entry: Entry, slugs: list[str], now: datetime) -> None:
         self._conn.execute(
             """INSERT INTO entry_sources
                    (key, source, item_id, content_hash, categories, raw_date, date_is_fetch_time,
@@ -91,7 +127,7 @@ class EntryRepo:
                 entry.source,
                 entry.item_id,
                 entry.content_hash,
-                _dumps([c.slug for c in entry.categories]),
+                _dumps(slugs),
                 entry.raw_date,
                 int(entry.date_is_fetch_time),
                 iso(now),
@@ -99,9 +135,9 @@ class EntryRepo:
             ),
         )
 
-    def _insert(self, entry: Entry, now: datetime) -> None:
+    def _insert(self, entry: Entry, slugs: list[str], now: datetime) -> None:
         self._conn.execute(
-            f"INSERT INTO entries ({_ENTRY_COLUMNS}, first_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO entries ({_ENTRY_COLUMNS}, first_seen) VALUES ({', '.join('?' * 13)})",
             (
                 entry.key,
                 entry.info_code,
@@ -112,7 +148,7 @@ class EntryRepo:
                 entry.author,
                 iso(entry.published),
                 iso(max(entry.updated, entry.published)),
-                _dumps(sorted(c.slug for c in entry.categories)),
+                _dumps(slugs),
                 _dumps(entry.tags),
                 entry.content_hash,
                 iso(now),
@@ -120,7 +156,7 @@ class EntryRepo:
         )
         self._conn.executemany(
             "INSERT INTO entry_categories (slug, key, published) VALUES (?, ?, ?)",
-            [(slug, entry.key, iso(entry.published)) for slug in sorted({c.slug for c in entry.categories})],
+            [(slug, entry.key, iso(entry.published)) for slug in slugs],
         )
 
     def _update(self, entry: Entry, updated: datetime) -> None:
@@ -143,21 +179,24 @@ class EntryRepo:
             ),
         )
 
-    def _refresh_categories(self, key: str) -> None:
-        """An entry is in the union of the categories its copies gave it."""
+    def _refresh_categories(self, key: str) -> set[str]:
+        """An entry is in the union of the categories its copies gave it; returns the feeds that moved."""
         slugs: set[str] = set()
         for (categories,) in self._conn.execute("SELECT categories FROM entry_sources WHERE key = ?", (key,)):
             slugs.update(json.loads(categories))
         ordered = sorted(slugs)
-        current = self._conn.execute("SELECT categories, published FROM entries WHERE key = ?", (key,)).fetchone()
+        current = self._conn.execute(
+            "SELECT categories, published FROM entries WHERE key = ?", (key,)
+        ).fetchone()
         if current[0] == _dumps(ordered):
-            return
+            return set()
         self._conn.execute("UPDATE entries SET categories = ? WHERE key = ?", (_dumps(ordered), key))
         self._conn.execute("DELETE FROM entry_categories WHERE key = ?", (key,))
         self._conn.executemany(
             "INSERT INTO entry_categories (slug, key, published) VALUES (?, ?, ?)",
             [(slug, key, current[1]) for slug in ordered],
         )
+        return slugs ^ set(json.loads(current[0]))
 
     def forget_copy(self, key: str, source: str, item_id: str) -> None:
         """A file now yields another key (its infoCode changed): drop its old copy's category claim."""
@@ -165,7 +204,9 @@ class EntryRepo:
             "DELETE FROM entry_sources WHERE key = ? AND source = ? AND item_id = ?", (key, source, item_id)
         )
         if self._conn.execute("SELECT 1 FROM entry_sources WHERE key = ? LIMIT 1", (key,)).fetchone():
-            self._refresh_categories(key)
+            moved = self._refresh_categories(key)
+            if moved:
+                self._mark_dirty(moved)
 
     def recent(self, category: str | None = None, limit: int | None = None) -> list[StoredEntry]:
         """Newest first (published, then key, so ties are ordered the same every time)."""
@@ -253,10 +294,14 @@ class EntryRepo:
         self._conn.execute("DELETE FROM failures WHERE source = ? AND location = ?", (source, location))
 
     def failing_locations(self, source: str) -> set[str]:
-        return {row[0] for row in self._conn.execute("SELECT location FROM failures WHERE source = ?", (source,))}
+        return {
+            row[0] for row in self._conn.execute("SELECT location FROM failures WHERE source = ?", (source,))
+        }
 
     def failures(self) -> list[ItemFailure]:
-        rows = self._conn.execute("SELECT source, location, reason, line FROM failures ORDER BY source, location")
+        rows = self._conn.execute(
+            "SELECT source, location, reason, line FROM failures ORDER BY source, location"
+        )
         return [ItemFailure(source, location, reason, line) for source, location, reason, line in rows]
 
     # ---- outbox ----------------------------------------------------------------------------
@@ -271,7 +316,8 @@ class EntryRepo:
         event_id = f"msg_{now.strftime('%Y%m%d%H%M%S')}_{secrets.token_hex(8)}"
         payload = {"type": event_type, "timestamp": iso(now), "data": entry.to_json()}
         self._conn.execute(
-            "INSERT INTO events (id, type, entry_key, categories, payload, created) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO events (id, type, entry_key, categories, payload, created) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
             (event_id, event_type, entry.key, _dumps(entry.categories), _dumps(payload), iso(now)),
         )
         return event_id
@@ -286,7 +332,11 @@ def _bumped(stored_updated: datetime, incoming_updated: datetime, now: datetime)
     return incoming_updated if incoming_updated > stored_updated else max(now, stored_updated)
 
 
-def _stored_from_new(entry: Entry) -> StoredEntry:
+def _slugs(entry: Entry) -> list[str]:
+    return sorted({category.slug for category in entry.categories})
+
+
+def _stored_from_new(entry: Entry, slugs: list[str]) -> StoredEntry:
     """What a NEW entry's row holds, without reading it back."""
     return StoredEntry(
         key=entry.key,
@@ -298,7 +348,7 @@ def _stored_from_new(entry: Entry) -> StoredEntry:
         author=entry.author,
         published=entry.published,
         updated=max(entry.updated, entry.published),
-        categories=tuple(sorted({c.slug for c in entry.categories})),
+        categories=tuple(slugs),
         tags=entry.tags,
         sources=(entry.source,),
         content_hash=entry.content_hash,
@@ -326,4 +376,3 @@ def _entry_from_row(row: tuple[Any, ...]) -> StoredEntry:
         sources=(),
         content_hash=digest,
     )
-

@@ -54,6 +54,12 @@ CREATE TABLE entry_sources (
 );
 CREATE INDEX entry_sources_by_item ON entry_sources (source, item_id);
 
+-- Feeds whose outputs must be rebuilt: marked in the transaction that changes their entries,
+-- cleared after the build, so a run that dies in between is published by the next one.
+CREATE TABLE dirty_feeds (
+    slug TEXT PRIMARY KEY
+);
+
 CREATE TABLE categories (
     slug TEXT PRIMARY KEY,
     title TEXT NOT NULL
