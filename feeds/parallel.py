@@ -23,7 +23,7 @@ R = TypeVar("R")
 
 
 def default_workers() -> int:
-    return max(1, min(4, len(os.sched_getaffinity(0))))
+    return max(1, min(4, len(os.sched_getaffinity(0)))) + 1
 
 
 def ordered_map(
@@ -43,9 +43,7 @@ def ordered_map(
             yield item, fn(item)
         return
     chunks = _chunked(itertools.chain(head, iterator), chunk)
-    # forkserver: never fork a process that may be running scheduler or HTTP threads
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([getattr(fn, "func", fn).__module__])  # import once, fork warm workers
+    context = _context(getattr(fn, "func", fn).__module__)
     with ProcessPoolExecutor(max_workers=count, mp_context=context, initializer=_worker_init) as pool:
         pending: deque[tuple[list[T], Future[list[R]]]] = deque()
         for batch in itertools.islice(chunks, window * count):
@@ -56,6 +54,17 @@ def ordered_map(
             if nxt is not None:
                 pending.append((nxt, pool.submit(_apply_all, fn, nxt)))
             yield from zip(batch, future.result(), strict=True)
+
+
+def _context(module: str) -> multiprocessing.context.BaseContext:
+    """Plain fork when this process has one thread (instant: the code is already loaded); else a
+    forkserver, since forking a process with other threads (a scheduler's, a resolver's) can
+    deadlock the child on a lock one of them held."""
+    if threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([module])  # imported once in the server, then forked warm
+    return context
 
 
 def _worker_init() -> None:

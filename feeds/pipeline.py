@@ -103,7 +103,7 @@ class PreparedPost:
 def prepare_post(context: PostContext, task: tuple[PostFile, FileState | None]) -> PreparedPost:
     """Read, hash, parse and normalize one post; the CPU-heavy part, safe to run in a worker."""
     post, before = task
-    location = str(post.path)
+    location = post.location
     try:
         raw = read_post(post, MAX_POST_BYTES)
     except ItemError as exc:
@@ -210,8 +210,8 @@ def _store_post(
         store.entries.record_failure(result.failure, now)
         store.entries.record_file(source, post.relpath, index)
         return failed(result.failure)
-    if str(post.path) in failing:
-        store.entries.clear_failure(source, str(post.path))
+    if post.location in failing:
+        store.entries.clear_failure(source, post.location)
     if before and before.entry_key and before.entry_key != index.entry_key:
         store.entries.forget_copy(before.entry_key, source, post.relpath)
     store.entries.record_file(source, post.relpath, index)

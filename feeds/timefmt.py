@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import lru_cache
 
 
+@lru_cache(maxsize=1024)  # the same "now" is formatted several times for every stored entry
 def iso(moment: datetime) -> str:
     """``2022-01-24T14:56:53Z`` for an aware datetime (naive ones are taken as UTC)."""
     if moment.tzinfo is None:

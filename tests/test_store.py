@@ -121,3 +121,21 @@ def test_recent_is_newest_first_and_limited(store: Store) -> None:
     keys = [e.key for e in store.entries.recent("zhengquanshibaowang", limit=3)]
     assert keys == ["NW4", "NW3", "NW2"]
     assert [e.key for e in store.entries.recent(None, limit=2)] == ["NW4", "NW3"]
+
+
+def test_changes_mark_their_feeds_dirty(store: Store) -> None:
+    apply(store, entry())
+    assert store.entries.dirty_feeds() == {"all", "zhengquanshibaowang"}
+    with store.transaction():
+        store.entries.clear_dirty(["all", "zhengquanshibaowang"])
+    apply(store, entry())  # a duplicate touches no feed
+    assert store.entries.dirty_feeds() == set()
+    apply(store, entry(source="remote", item_id="g", categories=(DF,), content_hash="h2"))
+    assert store.entries.dirty_feeds() == {"all", "dongfangcaifuwang", "zhengquanshibaowang"}
+
+
+def test_a_rolled_back_change_marks_nothing(store: Store) -> None:
+    with pytest.raises(RuntimeError), store.transaction():
+        store.entries.apply(entry(), T0)
+        raise RuntimeError("crash before commit")
+    assert store.entries.dirty_feeds() == set()

@@ -27,12 +27,16 @@ from feeds.model import EntryData
 MAX_POST_BYTES = 2 * 2**20
 
 
+# What mdurl.encode leaves alone: its safe set, and '%' only as the start of an escape.
+_URL_NEEDS_NO_ENCODING = re.compile(r"^(?:[A-Za-z0-9;/?:@&=+$,\-_.!~*'()#]|%[0-9A-Fa-f]{2})*\Z")
+
+
 class _Markdown(MarkdownIt):
     """markdown-it with a fast path for ASCII link targets (its URL parser was a third of render time)."""
 
     def normalizeLink(self, url: str) -> str:
         if url.isascii():
-            return str(mdurl.encode(url))
+            return url if _URL_NEEDS_NO_ENCODING.match(url) else str(mdurl.encode(url))
         return super().normalizeLink(url)
 
 

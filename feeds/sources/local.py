@@ -20,14 +20,10 @@ POST_SUFFIXES = frozenset({".md", ".markdown", ".html", ".txt"})
 class PostFile:
     """One candidate post: where it is and what ``stat`` said, for change detection."""
 
-    root: Path
+    location: str  # the file's path as given by the walk: what errors name
     relpath: str  # POSIX, relative to root: the item id of the post
     size: int
     mtime_ns: int
-
-    @property
-    def path(self) -> Path:
-        return self.root / self.relpath
 
 
 def list_posts(root: Path) -> Iterator[PostFile]:
@@ -35,37 +31,38 @@ def list_posts(root: Path) -> Iterator[PostFile]:
 
     Symlinked folders are not followed, so a link cannot lead the scan outside the posts folder.
     """
-    yield from _walk(root, root)
+    yield from _walk(str(root), "")
 
 
-def _walk(root: Path, folder: Path) -> Iterator[PostFile]:
+def _walk(root: str, prefix: str) -> Iterator[PostFile]:
+    """String paths, not pathlib: this runs once per post on every rescan."""
     try:
-        with os.scandir(folder) as scan:
+        with os.scandir(os.path.join(root, prefix) if prefix else root) as scan:
             entries = sorted(scan, key=lambda item: item.name)
     except OSError:
         return
     for item in entries:
         if item.name.startswith((".", "_drafts", "_site")):
             continue
+        relpath = f"{prefix}/{item.name}" if prefix else item.name
         if item.is_dir(follow_symlinks=False):
-            yield from _walk(root, Path(item.path))
+            yield from _walk(root, relpath)
         elif item.is_file(follow_symlinks=False) and os.path.splitext(item.name)[1].lower() in POST_SUFFIXES:
             stat = item.stat(follow_symlinks=False)
-            relpath = Path(item.path).relative_to(root).as_posix()
-            yield PostFile(root=root, relpath=relpath, size=stat.st_size, mtime_ns=stat.st_mtime_ns)
+            yield PostFile(location=item.path, relpath=relpath, size=stat.st_size, mtime_ns=stat.st_mtime_ns)
 
 
 def read_post(post: PostFile, limit: int) -> bytes:
     """The file's bytes; a post over ``limit`` is refused without reading it into memory."""
     if post.size > limit:
         raise ItemError(
-            str(post.path), f"post is {post.size / 2**20:.1f} MiB, over the {limit / 2**20:g} MiB limit"
+            post.location, f"post is {post.size / 2**20:.1f} MiB, over the {limit / 2**20:g} MiB limit"
         )
     try:
-        with open(post.path, "rb") as handle:
+        with open(post.location, "rb") as handle:
             raw = handle.read(limit + 1)
     except OSError as exc:
-        raise ItemError(str(post.path), f"cannot read: {exc.strerror or exc}") from None
+        raise ItemError(post.location, f"cannot read: {exc.strerror or exc}") from None
     if len(raw) > limit:
-        raise ItemError(str(post.path), f"post grew past the {limit / 2**20:g} MiB limit while being read")
+        raise ItemError(post.location, f"post grew past the {limit / 2**20:g} MiB limit while being read")
     return raw

@@ -6,6 +6,7 @@ import json
 import secrets
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +17,6 @@ from feeds.timefmt import iso, parse_iso
 if TYPE_CHECKING:
     from feeds.store import Store
 
-ALL_FEED = "all"  # the feed of every entry; feeds.slugs.ALL, not imported to keep the store free of pypinyin
 _ENTRY_COLUMNS = ", ".join(
     [
         "key",
@@ -60,9 +60,9 @@ class EntryRepo:
     def apply(self, entry: Entry, now: datetime, notify: bool = True) -> Outcome:
         """Store one normalized copy: new entry, update, or duplicate. Call inside a transaction.
 
-        In the same transaction, a change marks the feeds it touches for rebuilding and (with
-        ``notify``, i.e. when webhooks are configured) queues an outbox event: both happen exactly
-        when the change commits. A duplicate whose copy is unchanged costs two reads and no write.
+        In the same transaction, a change marks the feeds it touches for rebuilding (the schema's
+        triggers do it) and, with ``notify`` (webhooks configured), queues an outbox event: both
+        happen exactly when the change commits. A duplicate whose copy is unchanged costs two reads.
         """
         stored = self._conn.execute(
             "SELECT content_hash, updated FROM entries WHERE key = ?", (entry.key,)
@@ -72,7 +72,6 @@ class EntryRepo:
         if stored is None:
             self._insert(entry, slugs, now)
             self._save_copy(entry, slugs, now)
-            self._mark_dirty(slugs)
             if notify:
                 self._queue_event("entry.created", _stored_from_new(entry, slugs), now)
             return Outcome.NEW
@@ -83,29 +82,12 @@ class EntryRepo:
         outcome = decide(stored[0], None if copy is None else copy[0], entry.content_hash)
         if outcome is Outcome.UPDATED:
             self._update(entry, updated=_bumped(parse_iso(stored[1]), entry.updated, now))
-        touched: set[str] = set()
-        if copy is None or copy[0] != entry.content_hash or copy[1] != _dumps(slugs):
+        if copy is None or copy[0] != entry.content_hash or copy[1] != _dumps_slugs(slugs):
             self._save_copy(entry, slugs, now)
-            touched = self._refresh_categories(entry.key)
-        if outcome is Outcome.UPDATED:
-            touched.update(
-                json.loads(
-                    self._conn.execute(
-                        "SELECT categories FROM entries WHERE key = ?", (entry.key,)
-                    ).fetchone()[0]
-                )
-            )
-        if touched:
-            self._mark_dirty(touched)
+            self._refresh_categories(entry.key)
         if outcome is Outcome.UPDATED and notify:
             self.add_event("entry.updated", entry.key, now)
         return outcome
-
-    def _mark_dirty(self, slugs: Iterable[str]) -> None:
-        """These feeds (and ``all``) must be rebuilt; cleared by the build that rewrites them."""
-        self._conn.executemany(
-            "INSERT OR IGNORE INTO dirty_feeds (slug) VALUES (?)", [(slug,) for slug in {ALL_FEED, *slugs}]
-        )
 
     def dirty_feeds(self) -> set[str]:
         return {row[0] for row in self._conn.execute("SELECT slug FROM dirty_feeds")}
@@ -113,7 +95,7 @@ class EntryRepo:
     def clear_dirty(self, slugs: Iterable[str]) -> None:
         self._conn.executemany("DELETE FROM dirty_feeds WHERE slug = ?", [(slug,) for slug in slugs])
 
-    def _save_copy(self, entry: Entry, slugs: list[str], now: datetime) -> None:
+    def _save_copy(self, entry: Entry, slugs: tuple[str, ...], now: datetime) -> None:
         self._conn.execute(
             """INSERT INTO entry_sources
                    (key, source, item_id, content_hash, categories, raw_date, date_is_fetch_time,
@@ -127,7 +109,7 @@ class EntryRepo:
                 entry.source,
                 entry.item_id,
                 entry.content_hash,
-                _dumps(slugs),
+                _dumps_slugs(slugs),
                 entry.raw_date,
                 int(entry.date_is_fetch_time),
                 iso(now),
@@ -135,7 +117,7 @@ class EntryRepo:
             ),
         )
 
-    def _insert(self, entry: Entry, slugs: list[str], now: datetime) -> None:
+    def _insert(self, entry: Entry, slugs: tuple[str, ...], now: datetime) -> None:
         self._conn.execute(
             f"INSERT INTO entries ({_ENTRY_COLUMNS}, first_seen) VALUES ({', '.join('?' * 13)})",
             (
@@ -148,7 +130,7 @@ class EntryRepo:
                 entry.author,
                 iso(entry.published),
                 iso(max(entry.updated, entry.published)),
-                _dumps(slugs),
+                _dumps_slugs(slugs),
                 _dumps(entry.tags),
                 entry.content_hash,
                 iso(now),
@@ -179,8 +161,8 @@ class EntryRepo:
             ),
         )
 
-    def _refresh_categories(self, key: str) -> set[str]:
-        """An entry is in the union of the categories its copies gave it; returns the feeds that moved."""
+    def _refresh_categories(self, key: str) -> None:
+        """An entry is in the union of the categories its copies gave it."""
         slugs: set[str] = set()
         for (categories,) in self._conn.execute("SELECT categories FROM entry_sources WHERE key = ?", (key,)):
             slugs.update(json.loads(categories))
@@ -189,14 +171,13 @@ class EntryRepo:
             "SELECT categories, published FROM entries WHERE key = ?", (key,)
         ).fetchone()
         if current[0] == _dumps(ordered):
-            return set()
+            return
         self._conn.execute("UPDATE entries SET categories = ? WHERE key = ?", (_dumps(ordered), key))
         self._conn.execute("DELETE FROM entry_categories WHERE key = ?", (key,))
         self._conn.executemany(
             "INSERT INTO entry_categories (slug, key, published) VALUES (?, ?, ?)",
             [(slug, key, current[1]) for slug in ordered],
         )
-        return slugs ^ set(json.loads(current[0]))
 
     def forget_copy(self, key: str, source: str, item_id: str) -> None:
         """A file now yields another key (its infoCode changed): drop its old copy's category claim."""
@@ -204,9 +185,7 @@ class EntryRepo:
             "DELETE FROM entry_sources WHERE key = ? AND source = ? AND item_id = ?", (key, source, item_id)
         )
         if self._conn.execute("SELECT 1 FROM entry_sources WHERE key = ? LIMIT 1", (key,)).fetchone():
-            moved = self._refresh_categories(key)
-            if moved:
-                self._mark_dirty(moved)
+            self._refresh_categories(key)
 
     def recent(self, category: str | None = None, limit: int | None = None) -> list[StoredEntry]:
         """Newest first (published, then key, so ties are ordered the same every time)."""
@@ -332,11 +311,17 @@ def _bumped(stored_updated: datetime, incoming_updated: datetime, now: datetime)
     return incoming_updated if incoming_updated > stored_updated else max(now, stored_updated)
 
 
-def _slugs(entry: Entry) -> list[str]:
-    return sorted({category.slug for category in entry.categories})
+def _slugs(entry: Entry) -> tuple[str, ...]:
+    return tuple(sorted({category.slug for category in entry.categories}))
 
 
-def _stored_from_new(entry: Entry, slugs: list[str]) -> StoredEntry:
+@lru_cache(maxsize=256)
+def _dumps_slugs(slugs: tuple[str, ...]) -> str:
+    """Most entries share a handful of category sets: encode each once."""
+    return _dumps(list(slugs))
+
+
+def _stored_from_new(entry: Entry, slugs: tuple[str, ...]) -> StoredEntry:
     """What a NEW entry's row holds, without reading it back."""
     return StoredEntry(
         key=entry.key,
@@ -348,7 +333,7 @@ def _stored_from_new(entry: Entry, slugs: list[str]) -> StoredEntry:
         author=entry.author,
         published=entry.published,
         updated=max(entry.updated, entry.published),
-        categories=tuple(slugs),
+        categories=slugs,
         tags=entry.tags,
         sources=(entry.source,),
         content_hash=entry.content_hash,

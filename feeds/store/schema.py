@@ -54,11 +54,24 @@ CREATE TABLE entry_sources (
 );
 CREATE INDEX entry_sources_by_item ON entry_sources (source, item_id);
 
--- Feeds whose outputs must be rebuilt: marked in the transaction that changes their entries,
--- cleared after the build, so a run that dies in between is published by the next one.
+-- Feeds whose outputs must be rebuilt: marked by these triggers in the transaction that changes
+-- their entries, cleared after the build, so a run that dies in between is published by the next.
 CREATE TABLE dirty_feeds (
     slug TEXT PRIMARY KEY
 );
+CREATE TRIGGER entries_inserted_dirty AFTER INSERT ON entries BEGIN
+    INSERT OR IGNORE INTO dirty_feeds (slug) VALUES ('all');
+END;
+CREATE TRIGGER entries_updated_dirty AFTER UPDATE ON entries BEGIN
+    INSERT OR IGNORE INTO dirty_feeds (slug) VALUES ('all');
+    INSERT OR IGNORE INTO dirty_feeds (slug) SELECT value FROM json_each(NEW.categories);
+END;
+CREATE TRIGGER entry_categories_inserted_dirty AFTER INSERT ON entry_categories BEGIN
+    INSERT OR IGNORE INTO dirty_feeds (slug) VALUES (NEW.slug);
+END;
+CREATE TRIGGER entry_categories_deleted_dirty AFTER DELETE ON entry_categories BEGIN
+    INSERT OR IGNORE INTO dirty_feeds (slug) VALUES (OLD.slug);
+END;
 
 CREATE TABLE categories (
     slug TEXT PRIMARY KEY,
