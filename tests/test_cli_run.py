@@ -16,8 +16,10 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -29,7 +31,37 @@ from feeds.lock import lock_path_for, run_lock
 from feeds.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
-POSTS = 1000  # two commit batches, a second or two of work: a "mid-cycle" to kill
+POSTS = 2000  # four commit batches: a "mid-ingest" to kill
+STALL = 3.0  # seconds the slow feed takes to answer: a run is surely still busy while it waits
+SLOW_RSS = b"""<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>slow</title><link>http://127.0.0.1/</link><description>d</description>
+<item><title>slow item</title><link>http://127.0.0.1/a?infoCode=NWSLOW1</link>
+<pubDate>Mon, 24 Jan 2022 14:56:53 +0000</pubDate><description>x</description></item>
+</channel></rss>"""
+
+
+class _SlowFeed(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        time.sleep(STALL)
+        self.send_response(200)
+        self.send_header("Content-Type", "application/rss+xml")
+        self.send_header("Content-Length", str(len(SLOW_RSS)))
+        self.end_headers()
+        self.wfile.write(SLOW_RSS)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def slow_feed() -> Iterator[str]:
+    """A feed on 127.0.0.1 that answers after STALL seconds: keeps a run inside its cycle, on purpose."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _SlowFeed)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/slow.xml"
+    server.shutdown()
 
 
 def feeds(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -97,15 +129,18 @@ def wait_for(predicate: Callable[[], bool], timeout: float = 20.0) -> None:
         time.sleep(0.02)
 
 
-def project(folder: Path, posts: Path) -> Path:
-    """A config in ``folder`` reading ``posts`` (shared, read only), with its own store and outputs."""
+def project(folder: Path, posts: Path, remote: str | None = None) -> Path:
+    """A config in ``folder`` reading ``posts`` (shared, read only), with its own store and outputs,
+    and optionally one remote feed."""
     folder.mkdir(parents=True, exist_ok=True)
     config = folder / "config.yaml"
-    config.write_text(
-        "site: {title: 财经新闻聚合, url: https://finews.example.com}\n"
-        f"local: [{{path: {json.dumps(str(posts))}}}]\n",
-        encoding="utf-8",
-    )
+    text = "site: {title: 财经新闻聚合, url: https://finews.example.com}\n"
+    text += f"local: [{{path: {json.dumps(str(posts))}}}]\n"
+    if remote:
+        text += (
+            f"remote: [{{name: slow, url: {json.dumps(remote)}, category: slow}}]\nfetch: {{timeout: 20s}}\n"
+        )
+    config.write_text(text, encoding="utf-8")
     return config
 
 
@@ -118,6 +153,11 @@ def stored_count(db: Path) -> int:
             return int(conn.execute("SELECT count(*) FROM entries").fetchone()[0])
     except sqlite3.Error:
         return 0
+
+
+def keys_in(db: Path) -> list[str]:
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as conn:
+        return [row[0] for row in conn.execute("SELECT key FROM entries")]
 
 
 def tree(folder: Path) -> dict[str, bytes]:
@@ -150,8 +190,10 @@ def test_lock_held_by_another_run_exits_75(tmp_path: Path) -> None:
     assert feeds(config, "run", "--once").returncode == 0
 
 
-def test_two_concurrent_runs_one_succeeds_one_exits_75(tmp_path: Path, many_posts: Path) -> None:
-    config = project(tmp_path, many_posts)
+def test_two_concurrent_runs_one_succeeds_one_exits_75(
+    tmp_path: Path, many_posts: Path, slow_feed: str
+) -> None:
+    config = project(tmp_path, many_posts, slow_feed)
     lock = lock_path_for(tmp_path / "store" / "feeds.db")
     first = start(config, "run", "--once")
     try:
@@ -182,16 +224,19 @@ def test_a_lock_left_by_a_killed_process_never_blocks(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
 
 
-def test_sigkill_mid_cycle_then_rerun_converges_to_a_clean_run(tmp_path: Path, many_posts: Path) -> None:
-    clean = project(tmp_path / "clean", many_posts)
-    crashed = project(tmp_path / "crashed", many_posts)
+def test_sigkill_mid_cycle_then_rerun_converges_to_a_clean_run(
+    tmp_path: Path, many_posts: Path, slow_feed: str
+) -> None:
+    clean = project(tmp_path / "clean", many_posts, slow_feed)
+    crashed = project(tmp_path / "crashed", many_posts, slow_feed)
     db = tmp_path / "crashed" / "store" / "feeds.db"
 
     victim = start(crashed, "run", "--once")
     wait_for(lambda: stored_count(db) > 0 or victim.poll() is not None)  # a batch is committed
-    assert victim.poll() is None, "the run ended before it could be killed"
+    assert victim.poll() is None, "the run ended before it could be killed"  # the slow feed holds it
     reap(sigkill(victim))  # leftover workers: see test_sigkill_leaves_no_worker_processes
-    assert 0 < stored_count(db) < POSTS  # killed while ingesting
+    assert 0 < stored_count(db) <= POSTS  # killed while ingesting posts or waiting on the feed
+    assert "NWSLOW1" not in {row for row in keys_in(db)}  # and before the remote item was stored
     assert integrity(db) == "ok"
     assert_whole(tmp_path / "crashed" / "public")
 
@@ -203,7 +248,7 @@ def test_sigkill_mid_cycle_then_rerun_converges_to_a_clean_run(tmp_path: Path, m
     listings = [start_listing(config) for config in (clean, crashed)]
     entries = [listing.communicate(timeout=60)[0] for listing in listings]
     keys = [json.loads(line)["key"] for line in entries[1].splitlines()]
-    assert len(keys) == len(set(keys)) == POSTS  # nothing lost, nothing twice
+    assert len(keys) == len(set(keys)) == POSTS + 1  # nothing lost, nothing twice
     assert entries[0] == entries[1]
     assert tree(tmp_path / "clean" / "public") == tree(tmp_path / "crashed" / "public")
     assert integrity(db) == "ok"
@@ -263,9 +308,10 @@ def test_sigkill_leaves_no_worker_processes(tmp_path: Path, many_posts: Path) ->
     config = project(tmp_path, many_posts)
     victim = start(config, "run", "--once")
     wait_for(lambda: len(descendants(victim.pid)) >= 2 or victim.poll() is not None)  # the pool is up
-    time.sleep(0.3)
+    assert victim.poll() is None, "the run ended before its pool could be seen"
     leftovers = sigkill(victim)
     reap(leftovers)
+    assert victim.returncode == -signal.SIGKILL
     assert not leftovers
 
 
