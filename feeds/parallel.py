@@ -91,3 +91,41 @@ def _chunked(items: Iterator[T], size: int) -> Iterator[list[T]]:
 
 def _apply_all(fn: Callable[[T], R], batch: list[T]) -> list[R]:
     return [fn(item) for item in batch]
+
+
+class LazyPool:
+    """A process pool that starts only once ``threshold`` tasks have come by: a cron run that finds a
+    few changed feeds never pays for worker start-up; a first run over a thousand feeds uses every core.
+    """
+
+    def __init__(self, threshold: int = 16, workers: int | None = None) -> None:
+        self._threshold = threshold
+        self._workers = workers or default_workers()
+        self._seen = 0
+        self._pool: ProcessPoolExecutor | None = None
+
+    def submit(self, fn: Callable[[T], R], item: T) -> Future[R]:
+        """``fn(item)`` in a worker, or run here (a finished future) while a pool is not worth it."""
+        self._seen += 1
+        if self._pool is None and (self._seen < self._threshold or self._workers < 2):
+            done: Future[R] = Future()
+            try:
+                done.set_result(fn(item))
+            except BaseException as exc:
+                done.set_exception(exc)
+            return done
+        if self._pool is None:
+            context = _context(getattr(fn, "func", fn).__module__)
+            self._pool = ProcessPoolExecutor(self._workers, mp_context=context, initializer=_worker_init)
+        return self._pool.submit(fn, item)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def __enter__(self) -> LazyPool:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()

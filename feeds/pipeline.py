@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+from collections import deque
 from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -21,14 +22,15 @@ from zoneinfo import ZoneInfo
 from feeds import emit
 from feeds.config import Config, LocalSource
 from feeds.errors import ItemError
-from feeds.model import Category, Entry, ItemFailure, Outcome, RunSummary
+from feeds.model import Category, Entry, EntryData, ItemFailure, Outcome, RunSummary
 from feeds.normalize import normalize
 from feeds.notify import DeliveryReport, deliver_pending_sync
-from feeds.parallel import ordered_map
+from feeds.parallel import LazyPool, ordered_map
+from feeds.parse.feed import ParseContext, ParsedFeed, parse_feed
 from feeds.parse.post import MAX_POST_BYTES, parse_post
 from feeds.slugs import ALL, CategoryResolver
 from feeds.sources.local import PostFile, list_posts, read_post
-from feeds.sources.remote import fetch_due
+from feeds.sources.remote import FetchResult, fetch_due
 from feeds.store import Store
 from feeds.store.entries import FileState
 from feeds.timefmt import utcnow
@@ -144,14 +146,15 @@ def _ingest_folder(
     known = store.entries.file_index(name)
     failing = store.entries.failing_locations(name)
     summary = RunSummary()
+    unchanged = 0
 
     def changed_posts() -> Iterator[tuple[PostFile, FileState | None]]:
         """Stream the posts whose size or mtime moved; count the rest as unchanged."""
-        nonlocal summary
+        nonlocal unchanged
         for post in list_posts(root):
             before = known.pop(post.relpath, None)
             if before and before.size == post.size and before.mtime_ns == post.mtime_ns:
-                summary += RunSummary(skipped=1)
+                unchanged += 1
                 if progress:
                     progress(1)
                 continue
@@ -167,7 +170,7 @@ def _ingest_folder(
         _forget_removed(store, name, root, known)
         if str(root) in failing:
             store.entries.clear_failure(name, str(root))
-    return summary
+    return summary + RunSummary(skipped=unchanged)
 
 
 @contextmanager
@@ -231,6 +234,29 @@ def _forget_removed(store: Store, source: str, root: Path, removed: dict[str, Fi
 # ---- remote feeds ----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class NormalizeContext:
+    """What normalizing remote items needs: small and picklable, sent to worker processes."""
+
+    resolver: CategoryResolver
+    site_url: str
+    now: datetime
+
+
+def normalize_items(context: NormalizeContext, items: tuple[EntryData, ...]) -> list[Entry | ItemFailure]:
+    """Normalize one feed's items (in a worker when there are many); a bad item becomes its failure."""
+    out: list[Entry | ItemFailure] = []
+    for data in items:
+        try:
+            out.append(normalize(data, context.resolver, context.site_url, context.now))
+        except ItemError as exc:
+            out.append(ItemFailure(data.source, exc.location, exc.reason))
+    return out
+
+
+REMOTE_WINDOW = 8  # feeds normalized ahead of the one being stored
+
+
 async def ingest_remote(
     config: Config,
     store: Store,
@@ -238,26 +264,49 @@ async def ingest_remote(
     force_all: bool = False,
     sources: Collection[str] | None = None,
 ) -> RunSummary:
-    """Fetch due remote sources (``sources``: only those); store each one's items and new state in one
-    transaction as it arrives, while the other fetches go on."""
+    """Fetch due remote sources (``sources``: only those) and store each one's items with its new
+    state in one transaction, while other fetches go on and worker processes normalize ahead."""
     now = now or utcnow()
-    resolver = CategoryResolver(config.categories)
-    notify = bool(config.webhooks)
+    context = NormalizeContext(CategoryResolver(config.categories), config.site.url, now)
+    normalizing: deque[tuple[FetchResult, asyncio.Future[list[Entry | ItemFailure]]]] = deque()
     summary = RunSummary()
-    async for result in fetch_due(config, store, now, force_all=force_all, sources=sources):
-        source_summary = RunSummary()
-        with store.transaction():
-            for data in result.items:
-                try:
-                    entry = normalize(data, resolver, config.site.url, now)
-                except ItemError as exc:
-                    source_summary += failed(ItemFailure(result.source, exc.location, exc.reason))
-                    continue
-                source_summary += summarize(store.entries.apply(entry, now, notify), entry)
-            store.sources.record(result, new=source_summary.new, updated=source_summary.updated, now=now)
-        if result.failure is not None:
-            source_summary += failed(result.failure)
-        summary += source_summary
+    with LazyPool() as pool:
+
+        async def parse_in_pool(
+            body: bytes, parse_context: ParseContext, content_type: str | None
+        ) -> ParsedFeed:
+            return await asyncio.wrap_future(
+                pool.submit(partial(parse_feed, ctx=parse_context, content_type=content_type), body)
+            )
+
+        results = fetch_due(config, store, now, force_all=force_all, sources=sources)
+        async for result in results:
+            work = pool.submit(partial(normalize_items, context), result.items)
+            normalizing.append((result, asyncio.wrap_future(work)))
+            while normalizing and (normalizing[0][1].done() or len(normalizing) > REMOTE_WINDOW):
+                fetched, normalized = normalizing.popleft()
+                summary += _store_fetch(config, store, fetched, await normalized, now)
+        while normalizing:
+            fetched, normalized = normalizing.popleft()
+            summary += _store_fetch(config, store, fetched, await normalized, now)
+    return summary
+
+
+def _store_fetch(
+    config: Config, store: Store, result: FetchResult, normalized: list[Entry | ItemFailure], now: datetime
+) -> RunSummary:
+    """One source's entries and its new state, in one transaction."""
+    summary = RunSummary()
+    notify = bool(config.webhooks)
+    with store.transaction():
+        for item in normalized:
+            if isinstance(item, ItemFailure):
+                summary += failed(item)
+            else:
+                summary += summarize(store.entries.apply(item, now, notify), item)
+        store.sources.record(result, new=summary.new, updated=summary.updated, now=now)
+    if result.failure is not None:
+        summary += failed(result.failure)
     return summary
 
 

@@ -24,11 +24,11 @@ import socket
 import ssl
 import time
 import zlib
-from collections.abc import AsyncIterator, Collection, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, TypeAlias
 from urllib.parse import unquote, urljoin, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -38,7 +38,7 @@ from feeds import USER_AGENT, policy
 from feeds.config import Config, FetchConfig, RemoteSource
 from feeds.errors import FetchError
 from feeds.model import EntryData, ItemFailure
-from feeds.parse.feed import FeedParseError, ParseContext, parse_feed
+from feeds.parse.feed import FeedParseError, ParseContext, ParsedFeed, parse_feed
 from feeds.store.sources import SourceRow, host_of
 
 try:  # optional at run time: without it we simply do not offer "br"
@@ -143,11 +143,13 @@ async def fetch_due(
     now: datetime,
     force_all: bool = False,
     sources: Collection[str] | None = None,
+    parse: Parse | None = None,
 ) -> AsyncIterator[FetchResult]:
     """Fetch every due source; yield each result as soon as it is ready (see the module docstring).
 
     ``sources`` limits the run to those names (the daemon's per-source jobs) and skips syncing the
     config into the store, which the daemon does once at start and on reload: O(1) work per job.
+    ``parse`` replaces the in-loop parse (e.g. with one in a worker process, see ``Parse``).
 
     Connection-level failures are held back to the end of the run: when most hosts were unreachable
     (``policy.network_down``) our own network is the likely culprit, and they are yielded with
@@ -161,7 +163,7 @@ async def fetch_due(
     plans = plan_fetches(config, rows, store.sources.host_windows(now), now, force_all)
     if not plans:
         return
-    async with Fetcher(config.fetch, now) as fetcher:
+    async with Fetcher(config.fetch, now, parse=parse) as fetcher:
         async for result in fetcher.run(plans):
             yield result
 
@@ -245,12 +247,24 @@ class _HostGate:
         self._slots.release()
 
 
+Parse: TypeAlias = Callable[[bytes, ParseContext, str | None], Awaitable[ParsedFeed]]
+"""Parses a fetched body; the caller may run it elsewhere (a process pool) while fetches go on."""
+
+
+async def parse_here(body: bytes, context: ParseContext, content_type: str | None) -> ParsedFeed:
+    """The default ``Parse``: on the event loop itself (fine for the few feeds of a routine run)."""
+    return parse_feed(body, context, content_type=content_type)
+
+
 class Fetcher:
     """Fetches plans under the run's limits; one per run (it owns the httpx clients)."""
 
-    def __init__(self, fetch: FetchConfig, now: datetime, clients: int | None = None) -> None:
+    def __init__(
+        self, fetch: FetchConfig, now: datetime, clients: int | None = None, parse: Parse | None = None
+    ) -> None:
         self._config = fetch
         self._now = now
+        self._parse = parse or parse_here
         self._global = asyncio.Semaphore(fetch.concurrency)
         self._hosts: dict[str, _HostGate] = {}
         count = clients or min(MAX_CLIENTS, max(1, -(-fetch.concurrency // CLIENT_SLOTS)))
@@ -293,7 +307,7 @@ class Fetcher:
             if plan.is_file:
                 body = await asyncio.to_thread(_read_file, plan.target, self._config.max_bytes)
                 response = _Response(200, plan.row.url, None, {}, body)
-                result = self._outcome(plan, response, status="file")
+                result = await self._outcome(plan, response, status="file")
             else:
                 result = await self._fetch_http(plan)
         except FetchError as exc:
@@ -312,7 +326,7 @@ class Fetcher:
                 return _deferred(plan, gate.retry_after)
             async with self._global:
                 response = await self._request(plan)
-        result = self._outcome(plan, response, status=str(response.status))
+        result = await self._outcome(plan, response, status=str(response.status))
         if result.state.retry_after is not None:
             gate.retry_after = result.state.retry_after
         return result
@@ -332,7 +346,7 @@ class Fetcher:
     def _next_client(self) -> httpx.AsyncClient:
         return self._clients[next(self._turn) % len(self._clients)]
 
-    def _outcome(self, plan: _Plan, response: _Response, status: str) -> FetchResult:
+    async def _outcome(self, plan: _Plan, response: _Response, status: str) -> FetchResult:
         """Turn the final response into a result: parse a new 2xx body, classify everything else."""
         code = response.status
         if code == 304:
@@ -351,9 +365,9 @@ class Fetcher:
             return _error(
                 plan, FetchError(response.url, str(code), reason, status=code), retry_after=retry_after
             )
-        return self._parsed(plan, response, status)
+        return await self._parsed(plan, response, status)
 
-    def _parsed(self, plan: _Plan, response: _Response, status: str) -> FetchResult:
+    async def _parsed(self, plan: _Plan, response: _Response, status: str) -> FetchResult:
         body = response.body or b""
         digest = hashlib.sha256(body).hexdigest()
         url, aliases = _moved(plan.row, response.permanent_url)
@@ -372,7 +386,7 @@ class Fetcher:
             return FetchResult(plan.remote.name, (), None, 0, FetchStatus.UNCHANGED, state)
         context = replace(plan.context, url=response.url) if not plan.is_file else plan.context
         try:
-            parsed = parse_feed(body, context, content_type=response.headers.get("content-type"))
+            parsed = await self._parse(body, context, response.headers.get("content-type"))
         except FeedParseError as exc:
             return _error(plan, FetchError(response.url, "parse", exc.reason), retry_after=None)
         floor = _floor(response.headers, parsed.ttl, self._now)

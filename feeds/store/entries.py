@@ -6,8 +6,8 @@ import json
 import secrets
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from datetime import datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from feeds.dedup import decide
@@ -64,17 +64,16 @@ class EntryRepo:
         triggers do it) and, with ``notify`` (webhooks configured), queues an outbox event: both
         happen exactly when the change commits. A duplicate whose copy is unchanged costs two reads.
         """
-        stored = self._conn.execute(
-            "SELECT content_hash, updated FROM entries WHERE key = ?", (entry.key,)
-        ).fetchone()
         self.save_categories(entry.categories)
         slugs = _slugs(entry)
-        if stored is None:
-            self._insert(entry, slugs, now)
+        if self._insert(entry, slugs, now):  # one statement decides "new" and stores it
             self._save_copy(entry, slugs, now)
             if notify:
                 self._queue_event("entry.created", _stored_from_new(entry, slugs), now)
             return Outcome.NEW
+        stored = self._conn.execute(
+            "SELECT content_hash, updated FROM entries WHERE key = ?", (entry.key,)
+        ).fetchone()
         copy = self._conn.execute(
             "SELECT content_hash, categories FROM entry_sources WHERE key = ? AND source = ? AND item_id = ?",
             (entry.key, entry.source, entry.item_id),
@@ -117,9 +116,11 @@ class EntryRepo:
             ),
         )
 
-    def _insert(self, entry: Entry, slugs: tuple[str, ...], now: datetime) -> None:
-        self._conn.execute(
-            f"INSERT INTO entries ({_ENTRY_COLUMNS}, first_seen) VALUES ({', '.join('?' * 13)})",
+    def _insert(self, entry: Entry, slugs: tuple[str, ...], now: datetime) -> bool:
+        """Insert a new entry with its categories; False (and nothing written) when the key exists."""
+        cursor = self._conn.execute(
+            f"INSERT INTO entries ({_ENTRY_COLUMNS}, first_seen) VALUES ({', '.join('?' * 13)}) "
+            "ON CONFLICT (key) DO NOTHING",
             (
                 entry.key,
                 entry.info_code,
@@ -136,10 +137,13 @@ class EntryRepo:
                 iso(now),
             ),
         )
+        if cursor.rowcount != 1:
+            return False
         self._conn.executemany(
             "INSERT INTO entry_categories (slug, key, published) VALUES (?, ?, ?)",
             [(slug, entry.key, iso(entry.published)) for slug in slugs],
         )
+        return True
 
     def _update(self, entry: Entry, updated: datetime) -> None:
         """Take the new copy's text; keep the first published time (never re-stamped)."""
