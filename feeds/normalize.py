@@ -10,8 +10,8 @@ from __future__ import annotations
 import hashlib
 import html
 import re
-from datetime import UTC, datetime
 from contextvars import ContextVar
+from datetime import UTC, datetime
 from urllib.parse import urljoin
 
 import nh3

@@ -279,7 +279,7 @@ async def ingest_remote(
                 pool.submit(partial(parse_feed, ctx=parse_context, content_type=content_type), body)
             )
 
-        results = fetch_due(config, store, now, force_all=force_all, sources=sources)
+        results = fetch_due(config, store, now, force_all=force_all, sources=sources, parse=parse_in_pool)
         async for result in results:
             work = pool.submit(partial(normalize_items, context), result.items)
             normalizing.append((result, asyncio.wrap_future(work)))
