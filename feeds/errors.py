@@ -5,9 +5,23 @@ The CLI prints ``str(error)`` as one line; nothing below the CLI prints tracebac
 
 from __future__ import annotations
 
+from typing import Any
+
+
+def _rebuild(cls: type[FeedsError], args: tuple[Any, ...], state: dict[str, Any]) -> FeedsError:
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
 
 class FeedsError(Exception):
     """Root of every error feeds raises on purpose."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Errors cross process boundaries (the parsing workers): rebuild them from their state,
+        since the subclasses' constructors take context fields, not the message pickle would pass."""
+        return (_rebuild, (type(self), self.args, self.__dict__))
 
 
 class ConfigError(FeedsError):

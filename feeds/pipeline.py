@@ -50,19 +50,37 @@ class BuildResult:
     categories: int
 
 
-def summarize(outcome: Outcome, entry: Entry) -> RunSummary:
-    """A one-item summary: counts plus the feeds (categories and ``all``) a change touches."""
-    if outcome is Outcome.DUPLICATE:
-        return RunSummary(duplicate=1)
-    touched = frozenset({ALL, *(c.slug for c in entry.categories)})
-    if outcome is Outcome.NEW:
-        return RunSummary(new=1, changed_categories=touched)
-    return RunSummary(updated=1, changed_categories=touched)
+class Tally:
+    """Counts for one source while it is being stored, turned into one RunSummary at the end
+    (adding frozen summaries item by item cost more than the counting)."""
 
+    def __init__(self) -> None:
+        self.outcomes = {outcome: 0 for outcome in Outcome}
+        self.touched: set[str] = set()
+        self.failures: list[ItemFailure] = []
+        self.skipped = 0
 
-def failed(failure: ItemFailure) -> RunSummary:
-    log.warning("%s", failure)
-    return RunSummary(failed=1, failures=(failure,))
+    def stored(self, outcome: Outcome, entry: Entry) -> None:
+        """Count one stored entry; a change touches its categories' feeds and ``all``."""
+        self.outcomes[outcome] += 1
+        if outcome is not Outcome.DUPLICATE:
+            self.touched.add(ALL)
+            self.touched.update(category.slug for category in entry.categories)
+
+    def failed(self, failure: ItemFailure) -> None:
+        log.warning("%s", failure)
+        self.failures.append(failure)
+
+    def summary(self) -> RunSummary:
+        return RunSummary(
+            new=self.outcomes[Outcome.NEW],
+            updated=self.outcomes[Outcome.UPDATED],
+            duplicate=self.outcomes[Outcome.DUPLICATE],
+            failed=len(self.failures),
+            skipped=self.skipped,
+            changed_categories=frozenset(self.touched),
+            failures=tuple(self.failures),
+        )
 
 
 # ---- local posts -----------------------------------------------------------------------------
@@ -135,26 +153,25 @@ def _ingest_folder(
 ) -> RunSummary:
     root = config.resolve(source.path)
     name = source.source_name
+    tally = Tally()
     if not root.is_dir():
         failure = ItemFailure(name, str(root), "posts folder not found")
         with store.transaction():
             store.entries.record_failure(failure, now)
-        return failed(failure)
+        tally.failed(failure)
+        return tally.summary()
     context = PostContext(
         name, source.timezone or config.site.timezone, source.category, config.site.url, resolver, now
     )
     known = store.entries.file_index(name)
     failing = store.entries.failing_locations(name)
-    summary = RunSummary()
-    unchanged = 0
 
     def changed_posts() -> Iterator[tuple[PostFile, FileState | None]]:
         """Stream the posts whose size or mtime moved; count the rest as unchanged."""
-        nonlocal unchanged
         for post in list_posts(root):
             before = known.pop(post.relpath, None)
             if before and before.size == post.size and before.mtime_ns == post.mtime_ns:
-                unchanged += 1
+                tally.skipped += 1
                 if progress:
                     progress(1)
                 continue
@@ -163,14 +180,14 @@ def _ingest_folder(
     prepared = ordered_map(partial(prepare_post, context), changed_posts())
     with _batches(store) as commit_point:
         for (post, before), result in prepared:
-            summary += _store_post(store, name, post, before, result, failing, now, bool(config.webhooks))
+            _store_post(store, name, post, before, result, failing, now, bool(config.webhooks), tally)
             commit_point()
             if progress:
                 progress(1)
         _forget_removed(store, name, root, known)
         if str(root) in failing:
             store.entries.clear_failure(name, str(root))
-    return summary + RunSummary(skipped=unchanged)
+    return tally.summary()
 
 
 @contextmanager
@@ -203,24 +220,28 @@ def _store_post(
     failing: set[str],
     now: datetime,
     notify: bool,
-) -> RunSummary:
+    tally: Tally,
+) -> None:
     """Record one prepared post: its entry, its failure, or just its new mtime."""
     index = FileState(post.size, post.mtime_ns, result.digest, result.entry.key if result.entry else None)
     if result.unchanged and before is not None:
         store.entries.record_file(source, post.relpath, replace(index, entry_key=before.entry_key))
-        return RunSummary(skipped=1)
+        tally.skipped += 1
+        return
     if result.failure is not None:
         store.entries.record_failure(result.failure, now)
         store.entries.record_file(source, post.relpath, index)
-        return failed(result.failure)
+        tally.failed(result.failure)
+        return
     if post.location in failing:
         store.entries.clear_failure(source, post.location)
     if before and before.entry_key and before.entry_key != index.entry_key:
         store.entries.forget_copy(before.entry_key, source, post.relpath)
     store.entries.record_file(source, post.relpath, index)
     if result.entry is None:  # a draft: published: false
-        return RunSummary(skipped=1)
-    return summarize(store.entries.apply(result.entry, now, notify), result.entry)
+        tally.skipped += 1
+        return
+    tally.stored(store.entries.apply(result.entry, now, notify), result.entry)
 
 
 def _forget_removed(store: Store, source: str, root: Path, removed: dict[str, FileState]) -> None:
@@ -281,8 +302,7 @@ async def ingest_remote(
 
         results = fetch_due(config, store, now, force_all=force_all, sources=sources, parse=parse_in_pool)
         async for result in results:
-            work = pool.submit(partial(normalize_items, context), result.items)
-            normalizing.append((result, asyncio.wrap_future(work)))
+            normalizing.append((result, _normalized(pool, context, result.items)))
             while normalizing and (normalizing[0][1].done() or len(normalizing) > REMOTE_WINDOW):
                 fetched, normalized = normalizing.popleft()
                 summary += _store_fetch(config, store, fetched, await normalized, now)
@@ -292,22 +312,34 @@ async def ingest_remote(
     return summary
 
 
+def _normalized(
+    pool: LazyPool, context: NormalizeContext, items: tuple[EntryData, ...]
+) -> asyncio.Future[list[Entry | ItemFailure]]:
+    """Items normalized (in a worker once the pool is worth it); a 304 or failure has none to send."""
+    if not items:
+        done: asyncio.Future[list[Entry | ItemFailure]] = asyncio.get_running_loop().create_future()
+        done.set_result([])
+        return done
+    return asyncio.wrap_future(pool.submit(partial(normalize_items, context), items))
+
+
 def _store_fetch(
     config: Config, store: Store, result: FetchResult, normalized: list[Entry | ItemFailure], now: datetime
 ) -> RunSummary:
     """One source's entries and its new state, in one transaction."""
-    summary = RunSummary()
+    tally = Tally()
     notify = bool(config.webhooks)
     with store.transaction():
         for item in normalized:
             if isinstance(item, ItemFailure):
-                summary += failed(item)
+                tally.failed(item)
             else:
-                summary += summarize(store.entries.apply(item, now, notify), item)
-        store.sources.record(result, new=summary.new, updated=summary.updated, now=now)
+                tally.stored(store.entries.apply(item, now, notify), item)
+        new, updated = tally.outcomes[Outcome.NEW], tally.outcomes[Outcome.UPDATED]
+        store.sources.record(result, new=new, updated=updated, now=now)
     if result.failure is not None:
-        summary += failed(result.failure)
-    return summary
+        tally.failed(result.failure)
+    return tally.summary()
 
 
 # ---- emit ------------------------------------------------------------------------------------
@@ -344,8 +376,8 @@ def build(config: Config, store: Store, only: Iterable[str] | None = None) -> Bu
                 written.append(relative)
     if emit.write_if_changed(root, "feeds/index.opml", emit.render_opml(categories, config.site)):
         written.append("feeds/index.opml")
-    with store.transaction():
-        store.entries.clear_dirty(c.slug for c in categories if wanted is None or c.slug in wanted)
+    with store.transaction():  # a feed left with no entries is cleared too: nothing more to build
+        store.entries.clear_dirty({c.slug for c in categories} if wanted is None else wanted)
     return BuildResult(written=tuple(written), categories=len(categories))
 
 

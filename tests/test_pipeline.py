@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 from pathlib import Path
@@ -9,8 +10,8 @@ from pathlib import Path
 import feedparser
 from conftest import SEED, post
 
-from feeds.config import Config
-from feeds.pipeline import build, ingest_local, run_cycle
+from feeds.config import Config, load
+from feeds.pipeline import build, ingest_local, ingest_remote, run_cycle
 from feeds.store import Store
 
 SEED_TITLE = "工信部：培育一批进军元宇宙、区块链、人工智能等领域的中小企业"
@@ -179,3 +180,38 @@ def test_build_is_deterministic(project: Path, config: Config, store: Store) -> 
         path.unlink()
     build(config, store)
     assert {k: v[1] for k, v in snapshot(project / "public").items()} == {k: v[1] for k, v in first.items()}
+
+
+def rss(number: int) -> str:
+    items = "".join(
+        f"<item><title>快讯{number}-{i}</title><link>https://news.example.com/{number}/{i}.html</link>"
+        f"<guid>g-{number}-{i}</guid><pubDate>Tue, 25 Jan 2022 0{i}:00:00 +0800</pubDate>"
+        f"<description>&lt;p&gt;正文 {i}&lt;/p&gt;</description></item>"
+        for i in range(2)
+    )
+    head = '<?xml version="1.0" encoding="utf-8"?><rss version="2.0">'
+    return f"{head}<channel><title>源{number}</title>{items}</channel></rss>"
+
+
+def test_many_remote_feeds_go_through_worker_processes(project: Path) -> None:
+    """Enough feeds that parsing and normalizing move to the worker pool; a broken feed still
+    comes back as that source's clear failure (its error crossed the process boundary intact)."""
+    feeds_dir = project / "remote"
+    feeds_dir.mkdir()
+    remotes = []
+    for n in range(20):
+        (feeds_dir / f"{n}.xml").write_text(rss(n) if n != 7 else "this is not a feed", encoding="utf-8")
+        remotes.append(f"  - {{name: r{n}, url: remote/{n}.xml, category: 证券时报网}}\n")
+    (project / "config.yaml").write_text(
+        (project / "config.yaml").read_text(encoding="utf-8") + "remote:\n" + "".join(remotes),
+        encoding="utf-8",
+    )
+    config = load(project / "config.yaml")
+    with Store.open(config.store_path) as store:
+        summary = asyncio.run(ingest_remote(config, store))
+        assert (summary.new, summary.failed) == (38, 1)
+        assert "r7" in summary.failures[0].source or "7.xml" in summary.failures[0].location
+        statuses = {status.name: status for status in store.sources.statuses()}
+        assert statuses["r7"].error_count == 1 and statuses["r7"].last_error
+        assert statuses["r3"].error_count == 0
+        assert store.entries.recent("zhengquanshibaowang", 100)[0].title.startswith("快讯")

@@ -81,7 +81,7 @@ class EntryRepo:
         outcome = decide(stored[0], None if copy is None else copy[0], entry.content_hash)
         if outcome is Outcome.UPDATED:
             self._update(entry, updated=_bumped(parse_iso(stored[1]), entry.updated, now))
-        if copy is None or copy[0] != entry.content_hash or copy[1] != _dumps_slugs(slugs):
+        if copy is None or copy[0] != entry.content_hash or copy[1] != _dumps_strings(slugs):
             self._save_copy(entry, slugs, now)
             self._refresh_categories(entry.key)
         if outcome is Outcome.UPDATED and notify:
@@ -108,7 +108,7 @@ class EntryRepo:
                 entry.source,
                 entry.item_id,
                 entry.content_hash,
-                _dumps_slugs(slugs),
+                _dumps_strings(slugs),
                 entry.raw_date,
                 int(entry.date_is_fetch_time),
                 iso(now),
@@ -131,8 +131,8 @@ class EntryRepo:
                 entry.author,
                 iso(entry.published),
                 iso(max(entry.updated, entry.published)),
-                _dumps_slugs(slugs),
-                _dumps(entry.tags),
+                _dumps_strings(slugs),
+                _dumps_strings(entry.tags),
                 entry.content_hash,
                 iso(now),
             ),
@@ -159,7 +159,7 @@ class EntryRepo:
                 entry.summary,
                 entry.author,
                 iso(updated),
-                _dumps(entry.tags),
+                _dumps_strings(entry.tags),
                 entry.content_hash,
                 entry.key,
             ),
@@ -319,10 +319,10 @@ def _slugs(entry: Entry) -> tuple[str, ...]:
     return tuple(sorted({category.slug for category in entry.categories}))
 
 
-@lru_cache(maxsize=256)
-def _dumps_slugs(slugs: tuple[str, ...]) -> str:
-    """Most entries share a handful of category sets: encode each once."""
-    return _dumps(list(slugs))
+@lru_cache(maxsize=1024)
+def _dumps_strings(strings: tuple[str, ...]) -> str:
+    """Most entries share a handful of category and tag sets: encode each once."""
+    return _dumps(list(strings))
 
 
 def _stored_from_new(entry: Entry, slugs: tuple[str, ...]) -> StoredEntry:

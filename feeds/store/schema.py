@@ -28,7 +28,6 @@ CREATE TABLE entries (
     first_seen TEXT NOT NULL
 );
 CREATE INDEX entries_by_published ON entries (published DESC, key);
-CREATE INDEX entries_by_info_code ON entries (info_code);
 
 -- Which category feeds an entry appears in; denormalized published for the per-category query.
 CREATE TABLE entry_categories (
@@ -52,7 +51,6 @@ CREATE TABLE entry_sources (
     last_seen TEXT NOT NULL,
     PRIMARY KEY (key, source, item_id)
 );
-CREATE INDEX entry_sources_by_item ON entry_sources (source, item_id);
 
 -- Feeds whose outputs must be rebuilt: marked by these triggers in the transaction that changes
 -- their entries, cleared after the build, so a run that dies in between is published by the next.
