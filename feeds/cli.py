@@ -73,8 +73,8 @@ def open_store(config: Config) -> Iterator[Store]:
 def run(ctx: click.Context, once: bool, force_all: bool) -> None:
     """One cycle: scan posts, fetch due feeds, store, rebuild changed feeds, deliver webhooks."""
     config = load_config(ctx)
-    with run_lock(config.store_path), open_store(config) as store:
-        result = pipeline.run_cycle(config, store, force_all=force_all, progress=_progress_bar())
+    with run_lock(config.store_path), open_store(config) as store, _progress_counter() as progress:
+        result = pipeline.run_cycle(config, store, force_all=force_all, progress=progress)
     click.echo(result.summary.line())
     if result.delivery is not None:
         click.echo(result.delivery.line())
@@ -250,18 +250,26 @@ def webhooks_test(ctx: click.Context, url: str, secret: str | None) -> None:
     click.echo(f"{url}: {result.status} in {result.elapsed_ms} ms (webhook-id {result.webhook_id})")
 
 
-def _progress_bar() -> pipeline.Progress | None:
-    """A counter on an interactive terminal only; cron and CI get none."""
+@contextmanager
+def _progress_counter() -> Iterator[pipeline.Progress | None]:
+    """A running count of scanned posts on an interactive terminal, erased when done; cron and CI
+    (no terminal) get none."""
     if not sys.stderr.isatty():
-        return None
-    seen = [0]
+        yield None
+        return
+    seen = 0
 
     def tick(count: int) -> None:
-        seen[0] += count
-        if seen[0] % 250 == 0:
-            click.echo(f"\r{seen[0]} posts scanned", err=True, nl=False)
+        nonlocal seen
+        seen += count
+        if seen % 250 == 0:
+            click.echo(f"\r{seen} posts scanned", err=True, nl=False)
 
-    return tick
+    try:
+        yield tick
+    finally:
+        if seen >= 250:
+            click.echo("\r\x1b[K", err=True, nl=False)
 
 
 def main() -> None:
