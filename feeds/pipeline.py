@@ -275,6 +275,14 @@ def normalize_items(context: NormalizeContext, items: tuple[EntryData, ...]) -> 
     return out
 
 
+def parse_and_normalize(
+    context: NormalizeContext, parse_context: ParseContext, content_type: str | None, body: bytes
+) -> tuple[ParsedFeed, list[Entry | ItemFailure]]:
+    """Parse a fetched body and normalize its items in one go: one trip to a worker, not two."""
+    parsed = parse_feed(body, parse_context, content_type=content_type)
+    return parsed, normalize_items(context, parsed.items)
+
+
 REMOTE_WINDOW = 8  # feeds normalized ahead of the one being stored
 
 
@@ -290,19 +298,21 @@ async def ingest_remote(
     now = now or utcnow()
     context = NormalizeContext(CategoryResolver(config.categories), config.site.url, now)
     normalizing: deque[tuple[FetchResult, asyncio.Future[list[Entry | ItemFailure]]]] = deque()
+    ready: dict[str, list[Entry | ItemFailure]] = {}  # normalized with their parse, by source name
     summary = RunSummary()
     with LazyPool() as pool:
 
         async def parse_in_pool(
             body: bytes, parse_context: ParseContext, content_type: str | None
         ) -> ParsedFeed:
-            return await asyncio.wrap_future(
-                pool.submit(partial(parse_feed, ctx=parse_context, content_type=content_type), body)
-            )
+            job = partial(parse_and_normalize, context, parse_context, content_type)
+            parsed, normalized = await asyncio.wrap_future(pool.submit(job, body))
+            ready[parse_context.source] = normalized
+            return parsed
 
         results = fetch_due(config, store, now, force_all=force_all, sources=sources, parse=parse_in_pool)
         async for result in results:
-            normalizing.append((result, _normalized(pool, context, result.items)))
+            normalizing.append((result, _normalized(pool, context, result, ready)))
             while normalizing and (normalizing[0][1].done() or len(normalizing) > REMOTE_WINDOW):
                 fetched, normalized = normalizing.popleft()
                 summary += _store_fetch(config, store, fetched, await normalized, now)
@@ -313,14 +323,19 @@ async def ingest_remote(
 
 
 def _normalized(
-    pool: LazyPool, context: NormalizeContext, items: tuple[EntryData, ...]
+    pool: LazyPool,
+    context: NormalizeContext,
+    result: FetchResult,
+    ready: dict[str, list[Entry | ItemFailure]],
 ) -> asyncio.Future[list[Entry | ItemFailure]]:
-    """Items normalized (in a worker once the pool is worth it); a 304 or failure has none to send."""
-    if not items:
-        done: asyncio.Future[list[Entry | ItemFailure]] = asyncio.get_running_loop().create_future()
-        done.set_result([])
-        return done
-    return asyncio.wrap_future(pool.submit(partial(normalize_items, context), items))
+    """A result's items normalized: already, with their parse; or now, in a worker once the pool is
+    worth it. A 304 or a failure has none."""
+    normalized = ready.pop(result.source, None)
+    if normalized is None and result.items:
+        return asyncio.wrap_future(pool.submit(partial(normalize_items, context), result.items))
+    done: asyncio.Future[list[Entry | ItemFailure]] = asyncio.get_running_loop().create_future()
+    done.set_result(normalized if normalized is not None and result.items else [])
+    return done
 
 
 def _store_fetch(
