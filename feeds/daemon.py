@@ -106,6 +106,7 @@ class Daemon:
         self._build_timer: asyncio.TimerHandle | None = None
         self._fetch_slots = asyncio.Semaphore(config.fetch.concurrency)
         self._host_slots: dict[str, asyncio.Semaphore] = {}
+        self._host_next_start: dict[str, float] = {}
         self._saved_handlers: dict[int, Any] = {}
 
     # ---- life cycle ----------------------------------------------------------------------------
@@ -281,11 +282,23 @@ class Daemon:
 
     @asynccontextmanager
     async def _slots(self, url: str | None) -> AsyncIterator[None]:
-        """At most ``fetch.concurrency`` fetches in all and ``fetch.per_host`` per host, across jobs."""
+        """At most ``fetch.concurrency`` fetches in all and ``fetch.per_host`` per host, across jobs,
+        and starts on one host at least ``fetch.per_host_delay`` apart (each job's fetcher only
+        spaces its own requests)."""
         host = (host_of(url) if url else None) or ""
         per_host = self._host_slots.setdefault(host, asyncio.Semaphore(self.config.fetch.per_host))
         async with self._fetch_slots, per_host:
+            if host:
+                await self._space(host)
             yield
+
+    async def _space(self, host: str) -> None:
+        """Book this host's next start slot, then wait for it (booking first keeps waiters in line)."""
+        now = asyncio.get_running_loop().time()
+        start = max(now, self._host_next_start.get(host, now))
+        self._host_next_start[host] = start + self.config.fetch.per_host_delay
+        if start > now:
+            await asyncio.sleep(start - now)
 
     def _stored_next_due(self, name: str | None) -> datetime | None:
         """When the fetcher will next fetch the source: its next_due, or its host's Retry-After end if

@@ -307,3 +307,24 @@ def test_startup_rebuilds_what_a_crash_left_unpublished(project: Path, config: C
         await until(lambda: "新的一条" in atom.read_text(encoding="utf-8"))
 
     serve_until(daemon, check)
+
+
+def test_fetches_on_one_host_start_per_host_delay_apart(project: Path, store: Store) -> None:
+    """Each source job has its own fetcher, so the daemon spaces starts on a host across jobs."""
+    config = config_with(project, "fetch: {per_host: 4, per_host_delay: 0.2s}\n")
+    daemon = Daemon(config, store)
+    starts: list[tuple[str, float]] = []
+
+    async def fetch(url: str) -> None:
+        async with daemon._slots(url):
+            starts.append((url.split("/")[2], asyncio.get_running_loop().time()))
+
+    async def scenario() -> None:
+        urls = [f"http://a.example/{n}" for n in range(3)] + ["http://b.example/x"]
+        await asyncio.gather(*(fetch(url) for url in urls))
+
+    asyncio.run(scenario())
+    on_a = sorted(moment for host, moment in starts if host == "a.example")
+    on_b = [moment for host, moment in starts if host == "b.example"]
+    assert [round(later - earlier, 1) for earlier, later in zip(on_a, on_a[1:])] == [0.2, 0.2]
+    assert on_b[0] - on_a[0] < 0.1  # another host is not held up
