@@ -7,6 +7,7 @@ The in-process tests replace ``pipeline.ingest_remote`` with a fake and give the
 from __future__ import annotations
 
 import asyncio
+import itertools
 import random
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -326,5 +327,5 @@ def test_fetches_on_one_host_start_per_host_delay_apart(project: Path, store: St
     asyncio.run(scenario())
     on_a = sorted(moment for host, moment in starts if host == "a.example")
     on_b = [moment for host, moment in starts if host == "b.example"]
-    assert [round(later - earlier, 1) for earlier, later in zip(on_a, on_a[1:])] == [0.2, 0.2]
+    assert [round(later - earlier, 1) for earlier, later in itertools.pairwise(on_a)] == [0.2, 0.2]
     assert on_b[0] - on_a[0] < 0.1  # another host is not held up
