@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +14,17 @@ from feeds.store import Store
 
 DATA = Path(__file__).parent / "data"
 SEED = DATA / "posts" / "seed.txt"
+
+
+def stored_count(db: Path) -> int:
+    """Entries committed so far, read beside a running writer (WAL); 0 before the schema exists."""
+    if not db.exists():
+        return 0
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as conn:
+            return int(conn.execute("SELECT count(*) FROM entries").fetchone()[0])
+    except sqlite3.Error:
+        return 0
 
 
 def write_config(folder: Path, extra: str = "") -> Path:

@@ -24,6 +24,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
+from conftest import stored_count
 
 from feeds import pipeline
 from feeds.config import load
@@ -142,17 +143,6 @@ def project(folder: Path, posts: Path, remote: str | None = None) -> Path:
         )
     config.write_text(text, encoding="utf-8")
     return config
-
-
-def stored_count(db: Path) -> int:
-    """Entries committed so far, read beside a running writer (WAL); 0 before the schema exists."""
-    if not db.exists():
-        return 0
-    try:
-        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as conn:
-            return int(conn.execute("SELECT count(*) FROM entries").fetchone()[0])
-    except sqlite3.Error:
-        return 0
 
 
 def keys_in(db: Path) -> list[str]:

@@ -19,6 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from conftest import stored_count
 
 from feeds.lock import run_lock
 
@@ -257,7 +258,7 @@ def test_sigterm_lets_a_running_fetch_finish(tmp_path: Path, feed_server: FeedSe
         code, took = running.stop()
     assert (code, took < 10) == (0, True)
     assert "waiting up to" in running.log
-    assert stored(tmp_path / "store" / "feeds.db") == 1  # the fetch finished and was stored
+    assert stored_count(tmp_path / "store" / "feeds.db") == 1  # the fetch finished and was stored
 
 
 def test_a_second_daemon_or_cron_run_exits_75(tmp_path: Path) -> None:
@@ -282,11 +283,11 @@ def test_sigterm_during_a_long_scan_stops_between_batches(tmp_path: Path) -> Non
     config = write_config(tmp_path)
     db = tmp_path / "store" / "feeds.db"
     with daemon(config) as running:
-        wait_for(lambda: stored(db) > 0, "the first batch to be committed")
+        wait_for(lambda: stored_count(db) > 0, "the first batch to be committed")
         code, took = running.stop()
     assert (code, took < 10) == (0, True)
     assert integrity(tmp_path) == "ok"
-    count = stored(db)
+    count = stored_count(db)
     if count < POSTS:  # it stopped mid-scan: whole batches only, the open one rolled back
         assert count % 500 == 0
         assert "abandoned for shutdown" in running.log
@@ -298,14 +299,4 @@ def test_sigterm_during_a_long_scan_stops_between_batches(tmp_path: Path) -> Non
         cwd=ROOT,
     )
     assert rerun.returncode == 0, rerun.stderr
-    assert stored(db) == POSTS
-
-
-def stored(db: Path) -> int:
-    if not db.exists():
-        return 0
-    try:
-        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as conn:
-            return int(conn.execute("SELECT count(*) FROM entries").fetchone()[0])
-    except sqlite3.Error:
-        return 0
+    assert stored_count(db) == POSTS
