@@ -4,6 +4,10 @@
 each: ``entries`` (news items, categories, local file index, failures, outbox events), ``sources``
 (remote source state) and ``outbox`` (webhook delivery). The connection runs in autocommit mode and
 every write happens inside ``Store.transaction()``, so a crash keeps whole transactions or nothing.
+
+sqlite-utils wraps the same connection (``Store.db``) for table access off the hot paths: counts,
+listings, schema checks. The per-entry writes are plain prepared statements, where its per-call
+table introspection would cost more than the write itself.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import sqlite_utils
 from feeds.errors import StoreError
 from feeds.store.entries import EntryRepo
 from feeds.store.outbox import OutboxRepo
-from feeds.store.schema import LATEST, MIGRATIONS
+from feeds.store.schema import EXPECTED_TABLES, LATEST, MIGRATIONS
 from feeds.store.sources import SourceRepo
 
 
@@ -87,6 +91,9 @@ class Store:
             try:
                 MIGRATIONS[version](self.conn)  # begins the transaction itself
                 self.conn.execute(f"PRAGMA user_version = {version + 1}")
+                missing = EXPECTED_TABLES[version + 1] - set(self.db.table_names())
+                if missing:
+                    raise StoreError(str(self.path), f"migration {version + 1} left out {sorted(missing)}")
                 problems = self.conn.execute("PRAGMA foreign_key_check").fetchall()
                 if problems:
                     raise StoreError(str(self.path), f"migration {version + 1} broke foreign keys")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
@@ -207,7 +207,7 @@ class EntryRepo:
         return [self._with_sources(_entry_from_row(row)) for row in rows]
 
     def count(self) -> int:
-        return int(self._conn.execute("SELECT count(*) FROM entries").fetchone()[0])
+        return self._store.db.table("entries").count
 
     def _with_sources(self, entry: StoredEntry) -> StoredEntry:
         names = [
@@ -282,10 +282,8 @@ class EntryRepo:
         }
 
     def failures(self) -> list[ItemFailure]:
-        rows = self._conn.execute(
-            "SELECT source, location, reason, line FROM failures ORDER BY source, location"
-        )
-        return [ItemFailure(source, location, reason, line) for source, location, reason, line in rows]
+        rows = self._store.db.table("failures").rows_where(order_by="source, location")
+        return [ItemFailure(row["source"], row["location"], row["reason"], row["line"]) for row in rows]
 
     # ---- outbox ----------------------------------------------------------------------------
 
@@ -304,10 +302,6 @@ class EntryRepo:
             (event_id, event_type, entry.key, _dumps(entry.categories), _dumps(payload), iso(now)),
         )
         return event_id
-
-    def iter_keys(self) -> Iterator[str]:
-        for (key,) in self._conn.execute("SELECT key FROM entries ORDER BY key"):
-            yield key
 
 
 def _bumped(stored_updated: datetime, incoming_updated: datetime, now: datetime) -> datetime:

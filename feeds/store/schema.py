@@ -223,3 +223,20 @@ Migration = Callable[[sqlite3.Connection], None]
 # Append only: MIGRATIONS[i] takes the database from version i to i + 1.
 MIGRATIONS: list[Migration] = [_v1]
 LATEST = len(MIGRATIONS)
+
+# The tables each version must have: checked after its migration, inside its transaction.
+EXPECTED_TABLES: dict[int, frozenset[str]] = {
+    1: frozenset(
+        {"entries", "entry_categories", "entry_sources", "categories", "dirty_feeds", "files", "failures"}
+        | {
+            "sources",
+            "fetch_log",
+            "hosts",
+            "events",
+            "outbox_cursor",
+            "deliveries",
+            "endpoints",
+            "websub_pings",
+        }
+    ),
+}
