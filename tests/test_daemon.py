@@ -226,7 +226,6 @@ def test_posts_reach_the_feed_through_pause_reload_and_stop(tmp_path: Path) -> N
 
 
 def test_remote_sources_added_changed_and_removed_by_sighup(tmp_path: Path, feed_server: FeedServer) -> None:
-    pytest.importorskip("feeds.sources.remote", reason="the remote fetcher is not installed yet")
     feed_server.publish("a.xml", [("a1", "远程一")])
     feed_server.publish("c.xml", [("c1", "远程丙")])
     config = remote_config(tmp_path, feed_server, a="/a.xml", c="/c.xml")
@@ -249,7 +248,6 @@ def test_remote_sources_added_changed_and_removed_by_sighup(tmp_path: Path, feed
 
 
 def test_sigterm_lets_a_running_fetch_finish(tmp_path: Path, feed_server: FeedServer) -> None:
-    pytest.importorskip("feeds.sources.remote", reason="the remote fetcher is not installed yet")
     feed_server.publish("slow.xml", [("s1", "慢慢来")])
     feed_server.delay = 1.0
     config = write_config(tmp_path, f"remote: [{{name: slow, url: '{feed_server.url('/slow.xml')}'}}]\n")
