@@ -139,3 +139,19 @@ def test_a_rolled_back_change_marks_nothing(store: Store) -> None:
         store.entries.apply(entry(), T0)
         raise RuntimeError("crash before commit")
     assert store.entries.dirty_feeds() == set()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "DELETE FROM entry_categories WHERE key = ?",
+        "SELECT key FROM entry_categories WHERE slug = ? ORDER BY published DESC, key LIMIT 50",
+        "SELECT categories FROM entry_sources WHERE key = ?",
+        "SELECT content_hash FROM entry_sources WHERE key = ? AND source = ? AND item_id = ?",
+    ],
+)
+def test_per_entry_queries_search_an_index(store: Store, query: str) -> None:
+    """These run once per stored entry: a table scan would make large stores quadratic."""
+    params = ("x",) * query.count("?")
+    plan = " ".join(row[3] for row in store.conn.execute(f"EXPLAIN QUERY PLAN {query}", params))
+    assert "SEARCH" in plan and "SCAN" not in plan, plan

@@ -30,12 +30,13 @@ CREATE TABLE entries (
 CREATE INDEX entries_by_published ON entries (published DESC, key);
 
 -- Which category feeds an entry appears in; denormalized published for the per-category query.
+-- Small rows keyed by entry: WITHOUT ROWID keeps one B-tree for the key instead of table + index.
 CREATE TABLE entry_categories (
-    slug TEXT NOT NULL,
     key TEXT NOT NULL REFERENCES entries (key) ON DELETE CASCADE,
+    slug TEXT NOT NULL,
     published TEXT NOT NULL,
-    PRIMARY KEY (slug, key)
-);
+    PRIMARY KEY (key, slug)
+) WITHOUT ROWID;
 CREATE INDEX entry_categories_by_published ON entry_categories (slug, published DESC, key);
 
 -- Every copy of an entry that a source carried: what made it a duplicate or an update.
@@ -50,7 +51,7 @@ CREATE TABLE entry_sources (
     first_seen TEXT NOT NULL,
     last_seen TEXT NOT NULL,
     PRIMARY KEY (key, source, item_id)
-);
+) WITHOUT ROWID;
 
 -- Feeds whose outputs must be rebuilt: marked by these triggers in the transaction that changes
 -- their entries, cleared after the build, so a run that dies in between is published by the next.
