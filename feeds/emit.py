@@ -33,7 +33,7 @@ from lxml import etree
 from feeds.config import SLUG_RE, SiteConfig
 from feeds.errors import FeedsError
 from feeds.model import Category, StoredEntry
-from feeds.normalize import plain_text
+from feeds.normalize import XML_UNSAFE, plain_text
 from feeds.timefmt import iso
 
 ALL_SLUG = "all"  # the feed of every entry, whatever its category
@@ -55,7 +55,6 @@ _ATOM_NS = "http://www.w3.org/2005/Atom"
 _DC_NS = "http://purl.org/dc/elements/1.1/"
 # Not allowed in XML 1.0 (C0 controls but tab/LF/CR, surrogates, U+FFFE/U+FFFF) or discouraged and
 # never meaningful in news text (DEL and C1 controls). lxml refuses the former outright.
-_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 _DNS_NAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*$")
 
 
@@ -134,7 +133,7 @@ def _utc(moment: datetime) -> _UtcTime:
 
 def clean_text(text: str) -> str:
     """Drop characters XML cannot carry (lxml would refuse the whole document otherwise)."""
-    return _XML_ILLEGAL.sub("", text)
+    return XML_UNSAFE.sub("", text)
 
 
 def _clean_line(text: str | None) -> str | None:

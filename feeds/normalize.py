@@ -24,6 +24,8 @@ from feeds.slugs import CategoryResolver, UnsafeCategory
 _URL_ATTRIBUTES = frozenset({"href", "src", "cite", "poster", "longdesc", "action"})
 _TAG = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")
+# Characters an XML feed cannot carry (C0 controls, surrogates, U+FFFE/F) or should not (C1 controls).
+XML_UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 _ALLOWED_TAGS = nh3.ALLOWED_TAGS | {"video", "audio", "source", "picture", "section"}
 _ALLOWED_ATTRIBUTES = {
     **nh3.ALLOWED_ATTRIBUTES,
@@ -75,8 +77,10 @@ def clean_html(fragment: str, base: str) -> str:
 
 
 def plain_text(fragment: str) -> str:
-    """Markup and entities out, whitespace collapsed: titles are plain text in every format."""
-    return _SPACE.sub(" ", html.unescape(_TAG.sub(" ", fragment))).strip()
+    """Markup, entities and characters XML cannot carry out, whitespace collapsed: titles are plain
+    text in every format, and a title that was only control characters counts as no title."""
+    text = XML_UNSAFE.sub("", html.unescape(_TAG.sub(" ", fragment)))
+    return _SPACE.sub(" ", text).strip()
 
 
 def content_hash(*parts: object) -> str:

@@ -76,3 +76,8 @@ def test_content_hash_tracks_visible_changes_only() -> None:
     first = run(data())
     assert run(data(item_id="other")).content_hash == first.content_hash
     assert run(data(content="<p>changed</p>")).content_hash != first.content_hash
+
+
+def test_control_characters_never_reach_a_title() -> None:
+    assert run(data(title="A\x1bB\x7f\x85C")).title == "ABC"
+    assert run(data(title="\x1b\x08", link="https://a.example/x")).title == "https://a.example/x"
