@@ -328,3 +328,26 @@ def test_fast_path_matches_feedparser_on_generated_feeds(body: bytes) -> None:
     fast = parse_feed(body, context())
     slow = parse_feed(body, context(), fast=False)
     assert (fast.items, fast.skipped) == (slow.items, slow.skipped)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.one_of(
+        st.binary(max_size=600),
+        st.text(max_size=600).map(lambda text: text.encode("utf-8")),
+        st.text(max_size=300).map(
+            lambda text: f"<rss version='2.0'><channel>{text}</channel></rss>".encode()
+        ),
+        st.text(max_size=300).map(
+            lambda text: f'{{"version": "https://jsonfeed.org/version/1.1", {text}'.encode()
+        ),
+    )
+)
+def test_any_body_is_a_feed_or_a_clear_error(body: bytes) -> None:
+    """Whatever a server sends: parsed items, or a FeedParseError naming the URL — never a crash."""
+    try:
+        parsed = parse_feed(body, context())
+    except FeedParseError as exc:
+        assert exc.reason
+    else:
+        assert all(isinstance(item, EntryData) for item in parsed.items)

@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from conftest import SEED, post
 
 from feeds.errors import ItemError
@@ -118,3 +120,23 @@ def test_bad_posts_are_clear_errors(content: bytes, reason: str, line: int | Non
     if line is not None:
         assert caught.value.line == line
         assert str(caught.value).startswith(f"/posts/bad.md:{line}: ")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.one_of(
+        st.binary(max_size=400),
+        st.text(max_size=400).map(lambda text: text.encode("utf-8")),
+        st.builds(
+            lambda fm, body: f"---\n{fm}\n---\n{body}".encode(),
+            st.text(max_size=120),
+            st.text(max_size=120),
+        ),
+    )
+)
+def test_any_file_is_a_post_or_a_clear_error(raw: bytes) -> None:
+    """Whatever is in a posts folder: an entry, a skipped draft, or an ItemError — never a crash."""
+    try:
+        parse(raw, "fuzz.md")
+    except ItemError as exc:
+        assert exc.location == "/posts/fuzz.md" and exc.reason
