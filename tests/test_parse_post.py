@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from conftest import SEED, post
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from conftest import SEED, post
 
 from feeds.errors import ItemError
 from feeds.parse.post import parse_post
