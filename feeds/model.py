@@ -84,6 +84,25 @@ class StoredEntry:
     sources: tuple[str, ...]
     content_hash: str
 
+    @classmethod
+    def first_copy(cls, entry: Entry) -> StoredEntry:
+        """What the store holds for an entry whose key it has not seen: this one copy, as is."""
+        return cls(
+            key=entry.key,
+            info_code=entry.info_code,
+            title=entry.title,
+            link=entry.link,
+            content=entry.content,
+            summary=entry.summary,
+            author=entry.author,
+            published=entry.published,
+            updated=max(entry.updated, entry.published),
+            categories=tuple(sorted({category.slug for category in entry.categories})),
+            tags=entry.tags,
+            sources=(entry.source,),
+            content_hash=entry.content_hash,
+        )
+
     def to_json(self) -> dict[str, object]:
         """The entry as ``feeds entries --json`` prints it and webhooks carry it (the contract's fields)."""
         return {

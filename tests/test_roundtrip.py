@@ -27,22 +27,7 @@ ATOM = {"a": "http://www.w3.org/2005/Atom"}
 
 
 def stored(data: EntryData) -> StoredEntry:
-    entry = normalize(data, CategoryResolver({}), SITE.url, T0)
-    return StoredEntry(
-        key=entry.key,
-        info_code=entry.info_code,
-        title=entry.title,
-        link=entry.link,
-        content=entry.content,
-        summary=entry.summary,
-        author=entry.author,
-        published=entry.published,
-        updated=entry.updated,
-        categories=tuple(c.slug for c in entry.categories),
-        tags=entry.tags,
-        sources=(entry.source,),
-        content_hash=entry.content_hash,
-    )
+    return StoredEntry.first_copy(normalize(data, CategoryResolver({}), SITE.url, T0))
 
 
 @settings(max_examples=80, deadline=None)

@@ -69,7 +69,7 @@ class EntryRepo:
         if self._insert(entry, slugs, now):  # one statement decides "new" and stores it
             self._save_copy(entry, slugs, now)
             if notify:
-                self._queue_event("entry.created", _stored_from_new(entry, slugs), now)
+                self._queue_event("entry.created", StoredEntry.first_copy(entry), now)
             return Outcome.NEW
         stored = self._conn.execute(
             "SELECT content_hash, updated FROM entries WHERE key = ?", (entry.key,)
@@ -317,25 +317,6 @@ def _slugs(entry: Entry) -> tuple[str, ...]:
 def _dumps_strings(strings: tuple[str, ...]) -> str:
     """Most entries share a handful of category and tag sets: encode each once."""
     return _dumps(list(strings))
-
-
-def _stored_from_new(entry: Entry, slugs: tuple[str, ...]) -> StoredEntry:
-    """What a NEW entry's row holds, without reading it back."""
-    return StoredEntry(
-        key=entry.key,
-        info_code=entry.info_code,
-        title=entry.title,
-        link=entry.link,
-        content=entry.content,
-        summary=entry.summary,
-        author=entry.author,
-        published=entry.published,
-        updated=max(entry.updated, entry.published),
-        categories=slugs,
-        tags=entry.tags,
-        sources=(entry.source,),
-        content_hash=entry.content_hash,
-    )
 
 
 def _dumps(value: Any) -> str:
