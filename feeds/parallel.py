@@ -23,7 +23,7 @@ R = TypeVar("R")
 
 
 def default_workers() -> int:
-    return max(1, min(4, len(os.sched_getaffinity(0)))) + 1
+    return max(1, min(4, len(os.sched_getaffinity(0))))
 
 
 def ordered_map(
