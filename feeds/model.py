@@ -65,6 +65,11 @@ class Entry:
     raw_date: str | None = None
     date_is_fetch_time: bool = False
 
+    @property
+    def slugs(self) -> tuple[str, ...]:
+        """The feeds this copy puts the entry in, sorted: how the store records them."""
+        return tuple(sorted({category.slug for category in self.categories}))
+
 
 @dataclass(frozen=True, slots=True)
 class StoredEntry:
@@ -97,7 +102,7 @@ class StoredEntry:
             author=entry.author,
             published=entry.published,
             updated=max(entry.updated, entry.published),
-            categories=tuple(sorted({category.slug for category in entry.categories})),
+            categories=entry.slugs,
             tags=entry.tags,
             sources=(entry.source,),
             content_hash=entry.content_hash,

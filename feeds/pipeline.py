@@ -65,7 +65,7 @@ class Tally:
         self.outcomes[outcome] += 1
         if outcome is not Outcome.DUPLICATE:
             self.touched.add(ALL)
-            self.touched.update(category.slug for category in entry.categories)
+            self.touched.update(entry.slugs)
 
     def failed(self, failure: ItemFailure) -> None:
         log.warning("%s", failure)

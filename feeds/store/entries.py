@@ -65,7 +65,7 @@ class EntryRepo:
         happen exactly when the change commits. A duplicate whose copy is unchanged costs two reads.
         """
         self.save_categories(entry.categories)
-        slugs = _slugs(entry)
+        slugs = entry.slugs
         if self._insert(entry, slugs, now):  # one statement decides "new" and stores it
             self._save_copy(entry, slugs, now)
             if notify:
@@ -307,10 +307,6 @@ class EntryRepo:
 def _bumped(stored_updated: datetime, incoming_updated: datetime, now: datetime) -> datetime:
     """An update's new ``updated``: the copy's own time if it moved forward, else when we saw the change."""
     return incoming_updated if incoming_updated > stored_updated else max(now, stored_updated)
-
-
-def _slugs(entry: Entry) -> tuple[str, ...]:
-    return tuple(sorted({category.slug for category in entry.categories}))
 
 
 @lru_cache(maxsize=1024)
