@@ -12,7 +12,6 @@ import hashlib
 import logging
 from collections import deque
 from collections.abc import Callable, Collection, Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
@@ -178,7 +177,7 @@ def _ingest_folder(
             yield post, before
 
     prepared = ordered_map(partial(prepare_post, context), changed_posts())
-    with _batches(store) as commit_point:
+    with store.batches(BATCH) as commit_point:
         for (post, before), result in prepared:
             _store_post(store, name, post, before, result, failing, now, bool(config.webhooks), tally)
             commit_point()
@@ -188,27 +187,6 @@ def _ingest_folder(
         if str(root) in failing:
             store.entries.clear_failure(name, str(root))
     return tally.summary()
-
-
-@contextmanager
-def _batches(store: Store) -> Iterator[Callable[[], None]]:
-    """One transaction per BATCH posts: a crash loses at most the open batch, and a rerun redoes it."""
-    count = 0
-
-    def commit_point() -> None:
-        nonlocal count
-        count += 1
-        if count % BATCH == 0:
-            store.conn.execute("COMMIT")
-            store.conn.execute("BEGIN IMMEDIATE")
-
-    store.conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield commit_point
-    except BaseException:
-        store.conn.execute("ROLLBACK")
-        raise
-    store.conn.execute("COMMIT")
 
 
 def _store_post(

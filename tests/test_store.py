@@ -155,3 +155,21 @@ def test_per_entry_queries_search_an_index(store: Store, query: str) -> None:
     params = ("x",) * query.count("?")
     plan = " ".join(row[3] for row in store.conn.execute(f"EXPLAIN QUERY PLAN {query}", params))
     assert "SEARCH" in plan and "SCAN" not in plan, plan
+
+
+def test_a_rollback_does_not_leave_a_category_unrecorded(store: Store) -> None:
+    """The repo skips re-writing category titles it wrote before; a rollback must reset that."""
+    with pytest.raises(RuntimeError), store.transaction():
+        store.entries.apply(entry(key="NW1"), T0)
+        raise RuntimeError("this item failed; the transaction rolls back")
+    apply(store, entry(key="NW2", item_id="2"))
+    assert store.entries.categories() == [ZQ]
+
+
+def test_batches_commit_every_n_and_roll_back_only_the_open_batch(store: Store) -> None:
+    with pytest.raises(RuntimeError), store.batches(2) as commit_point:
+        for n in range(3):
+            store.entries.apply(entry(key=f"NW{n}", item_id=f"{n}"), T0)
+            commit_point()
+        raise RuntimeError("crash with the third entry's batch open")
+    assert sorted(e.key for e in store.entries.recent()) == ["NW0", "NW1"]

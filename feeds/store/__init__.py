@@ -13,7 +13,7 @@ table introspection would cost more than the write itself.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -120,6 +120,28 @@ class Store:
         except BaseException:
             self._depth = 0
             self.conn.execute("ROLLBACK")
+            self.entries.forget_cached()  # it may remember rows the rollback just undid
             raise
         self._depth = 0
         self.conn.execute("COMMIT")
+
+    @contextmanager
+    def batches(self, size: int) -> Iterator[Callable[[], None]]:
+        """A transaction that commits after every ``size`` calls of the ``commit_point`` it yields.
+
+        For long scans: a crash loses at most the open batch, and a rerun redoes it. Must not be
+        nested in another transaction, whose work the intermediate commits would split.
+        """
+        if self._depth:
+            raise RuntimeError("Store.batches inside a transaction")
+        count = 0
+
+        def commit_point() -> None:
+            nonlocal count
+            count += 1
+            if count % size == 0:
+                self.conn.execute("COMMIT")
+                self.conn.execute("BEGIN IMMEDIATE")
+
+        with self.transaction():
+            yield commit_point

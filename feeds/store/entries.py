@@ -220,6 +220,10 @@ class EntryRepo:
 
     # ---- categories ------------------------------------------------------------------------
 
+    def forget_cached(self) -> None:
+        """After a rollback: what this connection remembered writing may no longer be there."""
+        self._saved_categories.clear()
+
     def save_categories(self, categories: Iterable[Category]) -> None:
         """Record slug → title; the titles already written by this connection are not written again."""
         fresh = [c for c in categories if c not in self._saved_categories]
