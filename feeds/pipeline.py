@@ -291,13 +291,23 @@ async def ingest_remote(
         results = fetch_due(config, store, now, force_all=force_all, sources=sources, parse=parse_in_pool)
         async for result in results:
             normalizing.append((result, _normalized(pool, context, result, ready)))
+            # store what is ready, and wait when too far ahead: workers stay busy, memory bounded
             while normalizing and (normalizing[0][1].done() or len(normalizing) > REMOTE_WINDOW):
-                fetched, normalized = normalizing.popleft()
-                summary += _store_fetch(config, store, fetched, await normalized, now)
+                summary += await _store_next(config, store, normalizing, now)
         while normalizing:
-            fetched, normalized = normalizing.popleft()
-            summary += _store_fetch(config, store, fetched, await normalized, now)
+            summary += await _store_next(config, store, normalizing, now)
     return summary
+
+
+async def _store_next(
+    config: Config,
+    store: Store,
+    normalizing: deque[tuple[FetchResult, asyncio.Future[list[Entry | ItemFailure]]]],
+    now: datetime,
+) -> RunSummary:
+    """Store the oldest fetched source once its items are normalized (results keep arrival order)."""
+    fetched, normalized = normalizing.popleft()
+    return _store_fetch(config, store, fetched, await normalized, now)
 
 
 def _normalized(
@@ -367,8 +377,8 @@ def build(config: Config, store: Store, only: Iterable[str] | None = None) -> Bu
         for relative, data in emit.render_category(entries, category, config.site, titles, hub).items():
             if emit.write_if_changed(root, relative, data):
                 written.append(relative)
-    if emit.write_if_changed(root, "feeds/index.opml", emit.render_opml(categories, config.site)):
-        written.append("feeds/index.opml")
+    if emit.write_if_changed(root, emit.OPML_PATH, emit.render_opml(categories, config.site)):
+        written.append(emit.OPML_PATH)
     with store.transaction():  # a feed left with no entries is cleared too: nothing more to build
         store.entries.clear_dirty({c.slug for c in categories} if wanted is None else wanted)
     return BuildResult(written=tuple(written), categories=len(categories))
