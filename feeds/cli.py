@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from feeds import __version__, pipeline
+from feeds import __version__, notify, pipeline
 from feeds import config as config_module
 from feeds.config import Config
 from feeds.errors import ConfigError, FeedsError, LockHeld
@@ -112,7 +112,7 @@ def entries(ctx: click.Context, category: str | None, limit: int | None, as_json
     with open_store(config) as store:
         for entry in store.entries.recent(category, limit):
             if as_json:
-                click.echo(json.dumps(entry.to_json(), ensure_ascii=False))
+                _echo_json(entry.to_json())
             else:
                 click.echo(
                     f"{entry.published:%Y-%m-%d %H:%M}  {','.join(entry.categories):<22} {entry.title}"
@@ -129,7 +129,7 @@ def failures(ctx: click.Context, as_json: bool) -> None:
         for failure in store.entries.failures():
             if as_json:
                 record = {"source": failure.source, "location": failure.location, "line": failure.line}
-                click.echo(json.dumps({**record, "reason": failure.reason}, ensure_ascii=False))
+                _echo_json({**record, "reason": failure.reason})
             else:
                 click.echo(str(failure))
 
@@ -149,7 +149,7 @@ def sources(ctx: click.Context, as_json: bool, enable: str | None) -> None:
             return
         for status in store.sources.statuses():
             if as_json:
-                click.echo(json.dumps(status.to_json(), ensure_ascii=False))
+                _echo_json(status.to_json())
                 continue
             record = status.to_json()
             state = "gone" if status.gone else (status.status or "never fetched")
@@ -182,13 +182,11 @@ def webhooks() -> None:
 @click.pass_context
 def webhooks_list(ctx: click.Context, as_json: bool) -> None:
     """Configured endpoints with their state and queue counts."""
-    from feeds import notify
-
     config = load_config(ctx)
     with open_store(config) as store:
         for info in notify.list_endpoints(config, store):
             if as_json:
-                click.echo(json.dumps(info.to_json(), ensure_ascii=False))
+                _echo_json(info.to_json())
             else:
                 click.echo(
                     f"{info.url}  {info.status}  pending={info.pending} delivered={info.delivered} "
@@ -203,14 +201,12 @@ def webhooks_list(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def webhooks_deliveries(ctx: click.Context, failed: bool, limit: int | None, as_json: bool) -> None:
     """Deliveries, newest first."""
-    from feeds import notify
-
     config = load_config(ctx)
     with open_store(config) as store:
         for delivery in notify.list_deliveries(store, failed_only=failed, limit=limit):
             record = delivery.to_json()
             if as_json:
-                click.echo(json.dumps(record, ensure_ascii=False))
+                _echo_json(record)
             else:
                 click.echo("  ".join(f"{key}={value}" for key, value in record.items() if value is not None))
 
@@ -220,13 +216,16 @@ def webhooks_deliveries(ctx: click.Context, failed: bool, limit: int | None, as_
 @click.pass_context
 def webhooks_replay(ctx: click.Context, delivery_id: str) -> None:
     """Requeue a delivery (its number) or every delivery of an event (its msg_… id); same webhook-id."""
-    from feeds import notify
-
     config = load_config(ctx)
     with open_store(config) as store:
         result = notify.replay(store, delivery_id)
         click.echo(f"requeued {len(result.requeued)} deliveries of {result.ref}")
-        report = notify.deliver_pending_sync(config, store)
+        try:
+            with run_lock(config.store_path):  # one sender at a time, as the outbox assumes
+                report = notify.deliver_pending_sync(config, store)
+        except LockHeld:
+            click.echo("another feeds run holds the lock; it will deliver them")
+            return
     click.echo(report.line())
 
 
@@ -238,8 +237,6 @@ def webhooks_test(ctx: click.Context, url: str, secret: str | None) -> None:
     """Send one signed `ping` event to URL (not stored, not retried)."""
     import asyncio
 
-    from feeds import notify
-
     config = load_config(ctx)
     secret = secret or next((hook.secret for hook in config.webhooks if hook.url == url), None)
     if secret is None:
@@ -248,6 +245,11 @@ def webhooks_test(ctx: click.Context, url: str, secret: str | None) -> None:
     if not result.ok:
         raise FeedsError(f"{url}: ping failed: {result.error}")
     click.echo(f"{url}: {result.status} in {result.elapsed_ms} ms (webhook-id {result.webhook_id})")
+
+
+def _echo_json(record: Mapping[str, object]) -> None:
+    """One JSON object a line (``--json``): Chinese text as is, not as escapes."""
+    click.echo(json.dumps(record, ensure_ascii=False))
 
 
 @contextmanager
