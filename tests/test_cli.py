@@ -84,3 +84,25 @@ def test_newer_store_is_refused_cleanly(project: Path) -> None:
     result = feeds(project, "build")
     assert result.returncode == 1
     assert "newer than this feeds knows" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_replay_leaves_delivery_to_the_run_holding_the_lock(project: Path) -> None:
+    from feeds.lock import run_lock
+
+    secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+    config = project / "config.yaml"
+    config.write_text(
+        config.read_text(encoding="utf-8")
+        + f"webhooks: [{{url: 'http://127.0.0.1:9/hook', secret: {secret}}}]\n",
+        encoding="utf-8",
+    )
+    (project / "posts" / "seed.txt").write_bytes(SEED.read_bytes())
+    first = feeds(project, "run", "--once")
+    assert "1 retrying" in first.stdout  # nothing listens on port 9
+    with run_lock(project / "store" / "feeds.db"):
+        replay = feeds(project, "webhooks", "replay", "1")
+    assert replay.returncode == 0, replay.stderr
+    assert replay.stdout.splitlines() == [
+        "requeued 1 deliveries of 1",
+        "another feeds run holds the lock; it will deliver them",
+    ]
