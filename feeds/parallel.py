@@ -7,6 +7,8 @@ the first ``threshold`` items are processed in this process, and a pool starts o
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import itertools
 import multiprocessing
 import multiprocessing.connection
@@ -14,7 +16,7 @@ import os
 import signal
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import TypeVar
 
@@ -129,3 +131,46 @@ class LazyPool:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+async def ready_batches(source: AsyncIterator[T], size: int) -> AsyncGenerator[list[T], None]:
+    """What ``source`` has produced so far, in lists of at most ``size``: the first item of each list
+    is waited for, the rest are the ones that arrived meanwhile (while the caller handled the last
+    list). A caller that is slower than its source gets bigger lists, and no list waits for more.
+
+    ``source`` is consumed by a task of its own; its exception is raised here, in order.
+    """
+    arrived: asyncio.Queue[tuple[T] | BaseException | None] = asyncio.Queue()
+
+    async def pump() -> None:
+        try:
+            async for item in source:
+                arrived.put_nowait((item,))
+        except Exception as exc:  # handed to the consumer, raised there
+            arrived.put_nowait(exc)
+        else:
+            arrived.put_nowait(None)
+
+    task = asyncio.create_task(pump())
+    try:
+        while True:
+            batch: list[T] = []
+            message = await arrived.get()
+            while True:
+                if isinstance(message, BaseException):
+                    if batch:
+                        yield batch
+                    raise message
+                if message is None:
+                    if batch:
+                        yield batch
+                    return
+                batch.append(message[0])
+                if len(batch) >= size or arrived.empty():
+                    break
+                message = arrived.get_nowait()
+            yield batch
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -215,3 +215,6 @@ def test_many_remote_feeds_go_through_worker_processes(project: Path) -> None:
         assert statuses["r7"].error_count == 1 and statuses["r7"].last_error
         assert statuses["r3"].error_count == 0
         assert store.entries.recent("zhengquanshibaowang", 100)[0].title.startswith("快讯")
+        # the workers send back normalized entries only, but the log still counts what each feed had
+        assert {store.sources.log(f"r{n}")[0]["items"] for n in range(20) if n != 7} == {2}
+        assert [line["new"] for line in store.sources.log("r19")] == [2]

@@ -25,7 +25,7 @@ import io
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from email.utils import parsedate_tz
 from typing import Any
@@ -120,6 +120,12 @@ class ParsedFeed:
     ttl: int | None  # RSS <ttl>, minutes
     warning: str | None  # the feed was malformed but still yielded items
     parser: str  # "lxml", "feedparser" or "json": which path read it
+    found: int  # usable items the feed carried (still counted once ``items`` has been let go)
+
+    def without_items(self) -> ParsedFeed:
+        """The same parse minus its items: what a worker sends back once it has normalized them,
+        so each item crosses the process boundary once, not twice."""
+        return replace(self, items=())
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,7 +175,7 @@ def parse_feed(
 def _finish(raw: _RawFeed, ctx: ParseContext, parser: str) -> ParsedFeed:
     entries = [_entry(item, ctx) for item in raw.items]
     kept = tuple(entry for entry in entries if entry is not None)
-    return ParsedFeed(kept, len(entries) - len(kept), raw.ttl, raw.warning, parser)
+    return ParsedFeed(kept, len(entries) - len(kept), raw.ttl, raw.warning, parser, len(kept))
 
 
 # ---- bytes → text --------------------------------------------------------------------------------

@@ -105,6 +105,7 @@ class FetchResult:
     outcome: FetchStatus
     state: SourceState
     parser: str | None = None  # "lxml", "feedparser" or "json" when a body was parsed
+    found: int = 0  # items the body carried (``items`` is empty when a worker kept them)
 
     @property
     def unchanged(self) -> bool:
@@ -392,7 +393,14 @@ class Fetcher:
         floor = _floor(response.headers, parsed.ttl, self._now)
         state = replace(state, floor=floor, ttl=parsed.ttl, warning=parsed.warning)
         return FetchResult(
-            plan.remote.name, parsed.items, None, parsed.skipped, FetchStatus.OK, state, parser=parsed.parser
+            plan.remote.name,
+            parsed.items,
+            None,
+            parsed.skipped,
+            FetchStatus.OK,
+            state,
+            parser=parsed.parser,
+            found=parsed.found,
         )
 
 

@@ -319,7 +319,7 @@ class SourceRepo:
                 result.state.status,
                 result.state.error,
                 result.state.duration_ms,
-                len(result.items),
+                result.found,
                 new,
                 updated,
             ),
