@@ -8,6 +8,7 @@ gathers its inputs and saves its answer.
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 from collections.abc import Sequence
@@ -34,6 +35,7 @@ _ROW_COLUMNS = (
 )
 
 
+@functools.lru_cache(maxsize=4096)
 def host_of(url: str) -> str | None:
     """The key sources share a Retry-After and a politeness gate by: ``host[:port]``, lower-case."""
     parts = urlsplit(url)
