@@ -24,7 +24,7 @@ from feeds.errors import ItemError
 from feeds.model import Category, Entry, EntryData, ItemFailure, Outcome, RunSummary
 from feeds.normalize import normalize
 from feeds.notify import DeliveryReport, deliver_pending_sync
-from feeds.parallel import LazyPool, ordered_map, ready_batches
+from feeds.parallel import LazyPool, bulk_gc, ordered_map, ready_batches
 from feeds.parse.feed import ParseContext, ParsedFeed, parse_feed
 from feeds.parse.post import MAX_POST_BYTES, parse_post
 from feeds.slugs import ALL, CategoryResolver
@@ -92,8 +92,9 @@ def ingest_local(
     now = now or utcnow()
     resolver = CategoryResolver(config.categories)
     summary = RunSummary()
-    for source in config.local:
-        summary += _ingest_folder(config, store, source, resolver, now, progress)
+    with bulk_gc():
+        for source in config.local:
+            summary += _ingest_folder(config, store, source, resolver, now, progress)
     return summary
 
 
@@ -284,7 +285,7 @@ async def ingest_remote(
     context = NormalizeContext(CategoryResolver(config.categories), config.site.url, now)
     normalized: dict[str, list[Entry | ItemFailure]] = {}  # by source name, until stored
     summary = RunSummary()
-    with LazyPool() as pool:
+    with bulk_gc(), LazyPool() as pool:
 
         async def parse_in_pool(
             body: bytes, parse_context: ParseContext, content_type: str | None

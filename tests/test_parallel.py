@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import os
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -13,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from feeds.parallel import LazyPool, ordered_map, ready_batches
+from feeds.parallel import BULK_GC_THRESHOLD, LazyPool, bulk_gc, ordered_map, ready_batches
 from feeds.parse.feed import FeedParseError, ParseContext, parse_feed
 
 
@@ -104,3 +105,15 @@ def test_ready_batches_closes_the_source_when_the_caller_stops() -> None:
         assert events == ["source closed"]  # at once, not when the loop shuts down
 
     asyncio.run(consume())
+
+
+def test_bulk_gc_restores_the_collector_after_interleaved_stages() -> None:
+    original = gc.get_threshold()
+    first, second = bulk_gc(), bulk_gc()
+    first.__enter__()
+    assert gc.get_threshold()[0] == BULK_GC_THRESHOLD and gc.get_freeze_count() > 0
+    second.__enter__()
+    first.__exit__(None, None, None)  # the first stage ends while the second still runs
+    assert gc.get_threshold()[0] == BULK_GC_THRESHOLD
+    second.__exit__(None, None, None)
+    assert gc.get_threshold() == original and gc.get_freeze_count() == 0
