@@ -15,7 +15,7 @@ BENCHES = {
         ["--posts", "10000", "--memory-posts", "100000"],
         ["--posts", "2000", "--memory-posts", "0"],
     ),
-    "bench.bench_fetch": ([], ["--feeds", "200"]),
+    "bench.bench_fetch": ([], ["--feeds", "200", "--rounds", "1"]),
     "bench.bench_daemon": ([], ["--quick"]),
     "bench.bench_notify": ([], []),
     "bench.bench_serve": ([], []),

@@ -4,7 +4,9 @@ A separate process serves N feeds x 50 items from 127.0.0.1 (asyncio, HTTP/1.1 k
 latency per request, ETag / 304). The fetcher runs with concurrency 50, per_host 50, per_host_delay 0,
 so the floor is N x 50 ms / 50 (1.0 s for 1,000 feeds). ``feedparser.parse(url)`` in a sequential
 loop is timed over a sample and extrapolated (said so in the output).
-``python -m bench.bench_fetch [--feeds 1000] [--items 50] [--sample 40]``
+Each round runs both cycles on a fresh store and then times the sequential loop, and the medians
+are reported: this shared machine's speed drifts by tens of percent from minute to minute.
+``python -m bench.bench_fetch [--feeds 1000] [--items 50] [--sample 40] [--rounds 3]``
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ import multiprocessing
 import re
 import tempfile
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
+from statistics import median
 from typing import Any
 
 LATENCY = 0.05
@@ -183,79 +186,117 @@ def parse_costs(items: int) -> tuple[float, float]:
     return costs[0], costs[1]
 
 
+@dataclass(frozen=True)
+class Round:
+    """One round: a fresh store's first cycle and all-304 cycle, and the sequential loop timed
+    right after them (this machine's speed drifts, so each round compares like with like)."""
+
+    first: dict[str, float]
+    second: dict[str, float]
+    sequential: float  # seconds for all feeds, extrapolated from the sample
+
+    @property
+    def first_speedup(self) -> float:
+        return self.sequential / self.first["seconds"]
+
+    @property
+    def second_speedup(self) -> float:
+        return self.sequential / self.second["seconds"]
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--feeds", type=int, default=1000)
     parser.add_argument("--items", type=int, default=50)
     parser.add_argument(
-        "--sample", type=int, default=40, help="feeds timed for the sequential feedparser loop"
+        "--sample", type=int, default=40, help="feeds timed for the sequential feedparser loop, per round"
     )
+    parser.add_argument("--rounds", type=int, default=3, help="rounds (fresh store each); medians reported")
     parser.add_argument("--compare-clients", action="store_true", help="also time 1, default and 50 clients")
     args = parser.parse_args(argv)
 
-    from feeds.store import Store
-    from feeds.timefmt import utcnow
-
     process, port = start_server(args.feeds, args.items, LATENCY)
     try:
-        with tempfile.TemporaryDirectory(prefix="feeds-bench-fetch-") as tmp:
-            config = make_config(port, args.feeds, Path(tmp))
-            floor = args.feeds * LATENCY / CONCURRENCY
-            with Store.open(Path(tmp) / "feeds.db") as store:
-                now = utcnow()
-                first = asyncio.run(cycle(config, store, now, force_all=False))
-                second = asyncio.run(cycle(config, store, now + timedelta(seconds=1), force_all=True))
-                client_times = {None: asyncio.run(fetch_only(config, store, now, None))}
-                if args.compare_clients:
-                    for clients in (1, None, CONCURRENCY):
-                        client_times[clients] = asyncio.run(fetch_only(config, store, now, clients))
-            sample = min(args.sample, args.feeds)
-            sequential = sequential_feedparser(port, sample) * args.feeds / sample
-            fast_ms, slow_ms = parse_costs(args.items)
+        rounds = []
+        client_times: dict[int | None, float] = {}
+        for number in range(args.rounds):
+            rounds.append(one_round(args, port, client_times if number == 0 else None))
+        fast_ms, slow_ms = parse_costs(args.items)
     finally:
         process.kill()
         process.join()
-    report(args, first, second, floor, sequential, sample, fast_ms, slow_ms, client_times)
+    report(args, rounds, fast_ms, slow_ms, client_times)
+
+
+def one_round(args: argparse.Namespace, port: int, client_times: dict[int | None, float] | None) -> Round:
+    """Both cycles on a fresh store, then the sequential sample; ``client_times`` is filled if given."""
+    from feeds.store import Store
+    from feeds.timefmt import utcnow
+
+    with tempfile.TemporaryDirectory(prefix="feeds-bench-fetch-") as tmp:
+        config = make_config(port, args.feeds, Path(tmp))
+        with Store.open(Path(tmp) / "feeds.db") as store:
+            now = utcnow()
+            first = asyncio.run(cycle(config, store, now, force_all=False))
+            second = asyncio.run(cycle(config, store, now + timedelta(seconds=1), force_all=True))
+            if client_times is not None:
+                client_times[None] = asyncio.run(fetch_only(config, store, now, None))
+                if args.compare_clients:
+                    for clients in (1, None, CONCURRENCY):
+                        client_times[clients] = asyncio.run(fetch_only(config, store, now, clients))
+    sample = min(args.sample, args.feeds)
+    sequential = sequential_feedparser(port, sample) * args.feeds / sample
+    return Round(first, second, sequential)
 
 
 def report(
     args: argparse.Namespace,
-    first: dict[str, float],
-    second: dict[str, float],
-    floor: float,
-    sequential: float,
-    sample: int,
+    rounds: list[Round],
     fast_ms: float,
     slow_ms: float,
     client_times: dict[int | None, float],
 ) -> None:
-    fetch_part = client_times[None]
+    floor = args.feeds * LATENCY / CONCURRENCY
+    firsts = [r.first["seconds"] for r in rounds]
+    seconds = [r.second["seconds"] for r in rounds]
+    sample = min(args.sample, args.feeds)
     print(
         f"remote feeds: {args.feeds:,} x {args.items} items from 127.0.0.1, {LATENCY * 1000:.0f} ms latency, "
-        f"concurrency {CONCURRENCY}, per_host {CONCURRENCY}, delay 0"
+        f"concurrency {CONCURRENCY}, per_host {CONCURRENCY}, delay 0; "
+        f"median of {len(rounds)} round(s), each on a fresh store"
+    )
+    first, second = rounds[0].first, rounds[0].second
+    print(
+        f"  first cycle (200, parse + store): {median(firsts):.2f} s {_spread(firsts)} = "
+        f"{floor:.1f} s floor x {median(firsts) / floor:.1f}  "
+        f"({int(first['new']):,} new entries, {int(first['failed'])} failed)"
     )
     print(
-        f"  first cycle (200, parse + store): {first['seconds']:.2f} s = {floor:.1f} s floor x "
-        f"{first['seconds'] / floor:.1f}  ({int(first['new']):,} new entries, {int(first['failed'])} failed; "
-        f"fetch + parse alone {fetch_part:.2f} s)"
+        f"  second cycle (all 304)          : {median(seconds):.2f} s {_spread(seconds)} = "
+        f"floor x {median(seconds) / floor:.1f}  "
+        f"({int(second['unchanged']):,} unchanged, {int(second['failed'])} failed)"
     )
+    sequential = [r.sequential for r in rounds]
     print(
-        f"  second cycle (all 304)          : {second['seconds']:.2f} s = floor x "
-        f"{second['seconds'] / floor:.1f}  ({int(second['unchanged']):,} unchanged, "
-        f"{int(second['failed'])} failed)"
+        f"  sequential feedparser.parse(url): {median(sequential):.1f} s {_spread(sequential, 1)} for "
+        f"{args.feeds:,} feeds (timed on {sample} per round, extrapolated)"
     )
+    per_round = ", ".join(f"{r.first_speedup:.1f}x" for r in rounds)
     print(
-        f"  sequential feedparser.parse(url): {sequential:.1f} s for {args.feeds:,} feeds "
-        f"(timed on {sample}, extrapolated) -> first cycle {sequential / first['seconds']:.1f}x faster, "
-        f"304 cycle {sequential / second['seconds']:.0f}x"
+        f"  speed-up over it, same round    : first cycle {median([r.first_speedup for r in rounds]):.1f}x "
+        f"(rounds: {per_round}), 304 cycle {median([r.second_speedup for r in rounds]):.0f}x"
     )
     print(
         f"  parse one {args.items}-item feed      : lxml fast path {fast_ms:.1f} ms, "
         f"feedparser {slow_ms:.1f} ms"
     )
-    for clients, seconds in client_times.items():
+    for clients, elapsed in client_times.items():
         label = "default pool" if clients is None else f"{clients} client(s)"
-        print(f"  fetch + parse only, {label:<13}: {seconds:.2f} s")
+        print(f"  fetch + parse only, {label:<13}: {elapsed:.2f} s")
+
+
+def _spread(values: list[float], digits: int = 2) -> str:
+    return f"({min(values):.{digits}f}-{max(values):.{digits}f})" if len(values) > 1 else ""
 
 
 if __name__ == "__main__":
