@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from urllib.parse import urljoin
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from feeds.errors import ItemError
 from feeds.model import Category, EntryData
-from feeds.normalize import clean_html, normalize, plain_text
+from feeds.normalize import absolute_url, clean_html, normalize, plain_text
 from feeds.slugs import CategoryResolver
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -81,3 +84,47 @@ def test_content_hash_tracks_visible_changes_only() -> None:
 def test_control_characters_never_reach_a_title() -> None:
     assert run(data(title="A\x1bB\x7f\x85C")).title == "ABC"
     assert run(data(title="\x1b\x08", link="https://a.example/x")).title == "https://a.example/x"
+
+
+URL_PIECES = [
+    "a",
+    "b.c",
+    ":80",
+    "/",
+    "/..",
+    "/./",
+    ";p",
+    "?",
+    "#",
+    "?#",
+    "=",
+    "&",
+    "%20",
+    " ",
+    "\t",
+    "[",
+    "]",
+]
+URL_TEXT = st.lists(st.sampled_from([*URL_PIECES, "\u00e9", "\U0001f600"]), max_size=8).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    scheme=st.sampled_from(["http://", "https://", "HTTP://", "//", ""]),
+    rest=URL_TEXT,
+    base=st.sampled_from(["https://news.example.com/a/b.html", "http://news.example.com/", "urn:x"]),
+)
+@example(scheme="https://", rest="a?#a", base="https://x.example/")  # urljoin drops the empty query
+@example(scheme="http://", rest="a/b?", base="http://x.example/")
+@example(scheme="http://", rest="a/b;", base="http://x.example/")  # ... and empty params
+@example(scheme="HTTP://", rest="a/b", base="http://x.example/")  # ... and lower-cases the scheme
+@example(scheme="http://", rest="/a", base="http://x.example/")  # no host: resolved against the base
+def test_absolute_url_shortcut_agrees_with_urljoin(scheme: str, rest: str, base: str) -> None:
+    """The shortcut for links that are already absolute gives exactly what urljoin would."""
+    value = scheme + rest
+    try:
+        expected = urljoin(base, value.strip()) if not value.strip().startswith("//") else None
+    except ValueError:
+        return  # urljoin refuses it; so does absolute_url (not via the shortcut)
+    if expected is not None:
+        assert absolute_url(value, base) == expected
