@@ -53,6 +53,7 @@ _ROOT_START = re.compile(rb"<[A-Za-z_]")
 _CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9._:-]+)", re.IGNORECASE)
 _PLAIN_ABSOLUTE = re.compile(r"^https?://[^/?#;\s\\]+(?:/[^?#;\s\\]*)?(?:\?[^#;\s\\]+)?(?:#[^;\s\\]+)?$")
 _C1_CONTROLS = re.compile("[\x80-\x9f]")
+_BEYOND_LATIN1 = re.compile("[^\x00-\xff]")
 _URI_FIXER = re.compile(r"^([A-Za-z][A-Za-z0-9+-.]*://)(/*)(.*?)")
 _EMAIL = re.compile(
     r"(([a-zA-Z0-9\_\-\.\+]+)@((\[[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.)|(([a-zA-Z0-9\-]+\.)+))"
@@ -470,8 +471,9 @@ def _fp_text(value: str | None) -> str:
     text = (value or "").strip()
     if text.isascii():
         return text
-    with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
-        text = text.encode("iso-8859-1").decode("utf-8")
+    if not _BEYOND_LATIN1.search(text):  # only then can it be UTF-8 bytes read as Latin-1
+        with contextlib.suppress(UnicodeDecodeError):
+            text = text.encode("iso-8859-1").decode("utf-8")
     return text.translate(_CP1252) if _C1_CONTROLS.search(text) else text
 
 
