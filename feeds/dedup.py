@@ -58,8 +58,11 @@ def clean_link(url: str) -> str:
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
-    port = parts.port if parts.port not in (None, 80 if scheme == "http" else 443) else None
-    netloc = f"{host}:{port}" if port else host
+    try:
+        port = parts.port if parts.port not in (None, 80 if scheme == "http" else 443) else None
+        netloc = f"{host}:{port}" if port else host
+    except ValueError:  # a port that is no number (or out of range): keep what the link said
+        netloc = parts.netloc.lower()
     query = [
         (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING_PARAMS.match(k)
     ]

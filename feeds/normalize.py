@@ -44,16 +44,21 @@ _PLAIN_ABSOLUTE = re.compile(
 )
 
 
-def absolute_url(value: str, base: str) -> str:
-    """Protocol-relative URLs take ``https:``; relative ones resolve against ``base``."""
+def absolute_url(value: str, base: str) -> str | None:
+    """Protocol-relative URLs take ``https:``; relative ones resolve against ``base``. ``None`` when
+    the URL (or the base it needs) cannot be parsed, such as ``http://[bad/``: no link beats a
+    broken one, and one bad link must not cost the rest of its item or feed."""
     value = value.strip()
     if _PLAIN_ABSOLUTE.fullmatch(value) and not value.endswith(("?", "#")) and "?#" not in value:
         return value  # most links already are: skip urljoin's parse and rebuild (a fifth of normalize)
     if value.startswith("//"):
-        return f"https:{value}"
-    if base.startswith("//"):
+        value = f"https:{value}"
+    elif base.startswith("//"):
         base = f"https:{base}"
-    return urljoin(base, value)
+    try:
+        return urljoin(base, value)
+    except ValueError:
+        return None
 
 
 _BASE_URL: ContextVar[str] = ContextVar("base_url")
@@ -104,8 +109,8 @@ def content_hash(*parts: object) -> str:
 
 def normalize(data: EntryData, categories: CategoryResolver, site_url: str, fetched_at: datetime) -> Entry:
     """Make one parsed item storable; raises ItemError when it cannot be (e.g. an unsafe category)."""
-    base = data.base_url or data.link or site_url
-    link = absolute_url(data.link, base) if data.link else None
+    link = absolute_url(data.link, data.base_url or site_url) if data.link else None
+    base = data.base_url or link or site_url
     content = clean_html(data.content, base)
     summary = clean_html(data.summary, base) if data.summary else None
     title = plain_text(data.title) or (link or "(untitled)")

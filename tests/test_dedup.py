@@ -35,6 +35,7 @@ def test_key_fallbacks() -> None:
 def test_clean_link_drops_tracking_and_default_port() -> None:
     assert clean_link("HTTP://Example.COM:80/a?utm_medium=x&fbclid=y&p=1") == "http://example.com/a?p=1"
     assert clean_link("https://example.com:8443/a") == "https://example.com:8443/a"
+    assert clean_link("http://Example.com:99999/a?utm_source=x") == "http://example.com:99999/a"  # no raise
 
 
 def test_decide() -> None:

@@ -46,6 +46,21 @@ def test_relative_and_protocol_relative_urls_become_absolute() -> None:
     assert 'src="https://a.com/news/i.png"' in cleaned
 
 
+def test_an_unparseable_link_is_dropped_not_fatal(capfd: pytest.CaptureFixture[str]) -> None:
+    """``http://[bad`` makes urljoin raise; the item keeps everything else (and its base for the
+    body's relative links falls back to the site), and nothing is printed from the sanitizer."""
+    entry = run(
+        data(
+            link="http://[bad/a",
+            guid="g-1",
+            content='<a href="//[x/">l</a><a href="/ok.html">ok</a>',
+        )
+    )
+    assert entry.link is None and entry.key == "guid:g-1"
+    assert entry.content == f'<a>l</a><a href="{SITE.rstrip("/")}/ok.html">ok</a>'
+    assert capfd.readouterr().err == ""
+
+
 def test_titles_are_plain_text() -> None:
     assert plain_text("<b>涨</b> &amp; 跌\n  news") == "涨 & 跌 news"
     assert run(data(title="<em>A</em> &lt;b&gt;")).title == "A <b>"
