@@ -11,7 +11,8 @@ import json
 import os
 import time
 from dataclasses import asdict
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
+from email.utils import parsedate_tz
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -145,6 +146,32 @@ def test_parse_date(raw: str, expected: datetime | None) -> None:
     assert (parsed.astimezone(UTC) if parsed else None) == expected
     if parsed is not None:
         assert parsed.tzinfo is not None
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    moment=st.datetimes(min_value=datetime(1970, 1, 1), max_value=datetime(2099, 12, 31)),
+    offset_minutes=st.integers(min_value=-14 * 60, max_value=14 * 60),
+    weekday=st.booleans(),
+    seconds=st.booleans(),
+    zone_name=st.sampled_from(["", "GMT", "UTC", "UT", "Z"]),
+    upper=st.booleans(),
+)
+def test_rfc822_dates_read_as_email_utils_reads_them(
+    moment: datetime, offset_minutes: int, weekday: bool, seconds: bool, zone_name: str, upper: bool
+) -> None:
+    """The direct reading of the common RFC 822 form agrees with email.utils for every variant."""
+    moment = moment.replace(microsecond=0, second=moment.second if seconds else 0)
+    sign, minutes = ("-" if offset_minutes < 0 else "+"), abs(offset_minutes)
+    zone = zone_name or f"{sign}{minutes // 60:02d}{minutes % 60:02d}"
+    text = (f"{moment:%a}, " if weekday else "") + f"{moment.day} {moment:%b %Y %H:%M}"
+    text += (f":{moment:%S}" if seconds else "") + f" {zone}"
+    text = text.upper() if upper else text
+    parts = parsedate_tz(text)
+    assert parts is not None
+    expected = datetime(*parts[:6], tzinfo=timezone(timedelta(seconds=parts[9] or 0)))
+    parsed = parse_date(text, SHANGHAI)
+    assert parsed == expected and parsed.utcoffset() == expected.utcoffset()
 
 
 def test_dates_keep_their_own_offset() -> None:

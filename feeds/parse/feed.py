@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import functools
 import html
 import io
 import json
@@ -296,7 +297,7 @@ def _rss_item(item: Any) -> _RawItem:
         tag = child.tag
         if not isinstance(tag, str):
             continue
-        if tag.startswith(_ATOM) or tag in ("source", f"{_DC}title", f"{_DCTERMS}title"):
+        if tag in _FOLDED_BY_FEEDPARSER or tag.startswith(_ATOM):
             raise _Unusual(tag)  # feedparser folds these into the item in its own way
         name = _RSS_FIELDS.get(tag)
         if name is None:
@@ -338,6 +339,7 @@ def _rss_item(item: Any) -> _RawItem:
     )
 
 
+_FOLDED_BY_FEEDPARSER = frozenset({"source", f"{_DC}title", f"{_DCTERMS}title"})
 _RSS_FIELDS = {
     "title": "title",
     "link": "link",
@@ -717,10 +719,37 @@ def _zone(token: str | None, default_tz: tzinfo) -> tzinfo:
 
 
 def _rfc822_date(text: str, default_tz: tzinfo) -> datetime | None:
+    common = _RFC822_COMMON.match(text)
+    if common is not None:  # "Tue, 25 Jan 2022 00:00:00 +0800": nearly every feed, read directly
+        day, month, year, hour, minute, second, zone = common.groups()
+        moment = datetime(
+            int(year), _MONTHS[month.lower()], int(day), int(hour), int(minute), int(second or 0)
+        )
+        return moment.replace(tzinfo=_offset_zone(0 if zone.isalpha() else _offset_seconds(zone)))
     parts = parsedate_tz(text)
     if parts is None:
         return None
     naive = datetime(parts[0], parts[1], parts[2], parts[3], parts[4], parts[5])
     if _ENDS_WITH_CLOCK.search(text):  # parsedate_tz reads "no zone" as UTC; we read it as local
         return naive.replace(tzinfo=default_tz)
-    return naive.replace(tzinfo=timezone(timedelta(seconds=parts[9] or 0)))
+    return naive.replace(tzinfo=_offset_zone(parts[9] or 0))
+
+
+_MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_MONTHS = {name: number for number, name in enumerate(_MONTH_NAMES, start=1)}
+_RFC822_COMMON = re.compile(
+    rf"(?:[a-z]{{3}},\s*)?(\d{{1,2}}) ({'|'.join(_MONTH_NAMES)}) (\d{{4}}) "
+    r"(\d{2}):(\d{2})(?::(\d{2}))? ([+-]\d{4}|GMT|UTC|UT|Z)\Z",
+    re.IGNORECASE,
+)
+
+
+def _offset_seconds(zone: str) -> int:
+    seconds = int(zone[1:3]) * 3600 + int(zone[3:5]) * 60
+    return -seconds if zone[0] == "-" else seconds
+
+
+@functools.lru_cache(maxsize=64)
+def _offset_zone(seconds: int) -> tzinfo:
+    """One tzinfo per UTC offset, shared: a feed's items nearly all carry the same one."""
+    return timezone(timedelta(seconds=seconds))
