@@ -7,44 +7,30 @@ from datetime import UTC, datetime
 
 import pytest
 
-from feeds.model import Category, Entry, EntryData, ItemFailure
+from feeds.model import Category, EntryData, ItemFailure
+from feeds.normalize import normalize
+from feeds.slugs import CategoryResolver
 
 WHEN = datetime(2022, 1, 24, 14, 56, 53, tzinfo=UTC)
-CATEGORY = Category("zhengquanshibaowang", "证券时报网")
+ITEM = EntryData(
+    "local",
+    "2022-01-24-a.md",
+    "标题",
+    "<p>正文</p>",
+    link="https://x.example/a?infoCode=NW202201241234",
+    author="记者",
+    published=WHEN,
+    raw_date="2022-01-24 22:56:53 +0800",
+    categories=("证券时报网",),
+    tags=("A股",),
+    date_is_fetch_time=True,
+)
 VALUES = [
-    CATEGORY,
+    Category("zhengquanshibaowang", "证券时报网"),
     ItemFailure("local", "_posts/broken.md", "front matter is not YAML", line=3),
     ItemFailure("remote", "https://x.example/rss", "HTTP 500"),
-    EntryData(
-        "local",
-        "2022-01-24-a.md",
-        "标题",
-        "<p>正文</p>",
-        link="https://x.example/a",
-        published=WHEN,
-        categories=("证券时报网",),
-        tags=("A股",),
-        info_code="NW202201241234",
-        date_is_fetch_time=True,
-    ),
-    Entry(
-        key="NW202201241234",
-        info_code="NW202201241234",
-        title="标题",
-        link="https://x.example/a",
-        content="<p>正文</p>",
-        summary=None,
-        author="记者",
-        published=WHEN,
-        updated=WHEN,
-        categories=(CATEGORY,),
-        tags=("A股",),
-        source="local",
-        item_id="2022-01-24-a.md",
-        content_hash="0" * 64,
-        raw_date="2022-01-24 22:56:53 +0800",
-        date_is_fetch_time=False,
-    ),
+    ITEM,
+    normalize(ITEM, CategoryResolver({}), "https://site.example/", WHEN),
 ]
 
 
