@@ -39,7 +39,7 @@ _ALLOWED_ATTRIBUTES = {
 
 # An http(s) URL that urljoin would hand back unchanged whatever the base: ASCII, a host, no
 # whitespace, controls, brackets or ";" (params), and no empty query or fragment for it to drop.
-_PLAIN_ABSOLUTE = re.compile(
+_UNCHANGED_BY_URLJOIN = re.compile(
     r"https?://[^/\s\[\];?#\x00-\x1f\x7f-\U0010ffff][^\s\[\];\x00-\x1f\x7f-\U0010ffff]*"
 )
 
@@ -49,7 +49,7 @@ def absolute_url(value: str, base: str) -> str | None:
     the URL (or the base it needs) cannot be parsed, such as ``http://[bad/``: no link beats a
     broken one, and one bad link must not cost the rest of its item or feed."""
     value = value.strip()
-    if _PLAIN_ABSOLUTE.fullmatch(value) and not value.endswith(("?", "#")) and "?#" not in value:
+    if _UNCHANGED_BY_URLJOIN.fullmatch(value) and not value.endswith(("?", "#")) and "?#" not in value:
         return value  # most links already are: skip urljoin's parse and rebuild (a fifth of normalize)
     if value.startswith("//"):
         value = f"https:{value}"
