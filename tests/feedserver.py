@@ -39,6 +39,7 @@ class Seen:
     path: str
     headers: dict[str, str]  # lower-case names
     at: float  # time.monotonic()
+    peer: int = 0  # the client's port: one per connection
 
 
 Route = Reply | Callable[[Seen], Reply]
@@ -94,7 +95,8 @@ def _handler(server: FeedServer) -> type[BaseHTTPRequestHandler]:
             return
 
         def do_GET(self) -> None:
-            seen = Seen(self.path, {k.lower(): v for k, v in self.headers.items()}, time.monotonic())
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            seen = Seen(self.path, headers, time.monotonic(), self.client_address[1])
             server._record(seen)
             route = server.routes.get(self.path)
             if route is None:

@@ -377,6 +377,21 @@ def test_per_host_spacing(tmp_path: Path, db: Store, feed_server: FeedServer) ->
     assert all(b - a >= 0.18 for a, b in itertools.pairwise(starts))
 
 
+def test_a_hosts_feeds_share_its_kept_alive_connections(
+    tmp_path: Path, db: Store, feed_server: FeedServer
+) -> None:
+    """Twelve feeds on one host, two at a time: two connections carry them all, though the run has
+    four clients (round-robin over clients would open a connection per client and feed)."""
+    remotes = [
+        {"name": f"k{i}", "url": feed_server.route(f"/k{i}", Reply(body=rss(f"{i}")))} for i in range(12)
+    ]
+    config = make_config(tmp_path, remotes, concurrency=8, per_host=2)
+    results = run(config, db, utcnow())
+    assert all(result.outcome is FetchStatus.OK for result in results.values())
+    assert len(feed_server.requests) == 12
+    assert len({seen.peer for seen in feed_server.requests}) <= 2
+
+
 # ---- bodies ------------------------------------------------------------------------------------
 
 

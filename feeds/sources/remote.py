@@ -10,8 +10,9 @@ hold a run. Results carry the source's new state (``SourceState``); the pipeline
 state in one transaction per source (``store.sources.record``). Nothing here writes the store
 except the initial ``sync``.
 
-httpx's connection pool serializes a lot of work per client, so requests are spread round-robin
-over a few clients (one per ``CLIENT_SLOTS`` concurrent requests); bench/bench_fetch.py measures it.
+httpx's connection pool serializes a lot of work per client, so requests are spread over a few
+clients (one per ``CLIENT_SLOTS`` concurrent requests); bench/bench_fetch.py measures it. A host
+keeps to the same few clients, so its feeds share kept-alive connections.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import enum
 import hashlib
-import itertools
 import socket
 import ssl
 import time
@@ -271,8 +271,11 @@ class Fetcher:
         count = clients or min(MAX_CLIENTS, max(1, -(-fetch.concurrency // CLIENT_SLOTS)))
         per_client = max(1, -(-fetch.concurrency // count))
         tls = httpx.create_ssl_context()  # built once: each client building its own costs ~25 ms
-        self._clients = [_client(fetch, per_client, tls) for _ in range(count)]
-        self._turn = itertools.count()
+        # Twice the share as a cap only (the semaphores bound the requests), so two busy hosts on
+        # one client do not queue in its pool.
+        self._clients = [_client(fetch, 2 * per_client, tls) for _ in range(count)]
+        self._host_span = min(count, -(-min(fetch.per_host, fetch.concurrency) // per_client))
+        self._host_turns: dict[str, int] = {}
 
     async def __aenter__(self) -> Fetcher:
         return self
@@ -336,7 +339,7 @@ class Fetcher:
         """GET with the whole exchange (redirects and body included) under one ``asyncio.timeout``."""
         try:
             async with asyncio.timeout(self._config.timeout):
-                return await _follow(self._next_client(), plan, self._config)
+                return await _follow(self._client_for(plan.row.host or ""), plan, self._config)
         except TimeoutError:
             raise FetchError(
                 plan.row.url, "timeout", f"no complete answer within {self._config.timeout:g}s"
@@ -344,8 +347,14 @@ class Fetcher:
         except httpx.HTTPError as exc:
             raise _transport_error(plan.row.url, exc) from None
 
-    def _next_client(self) -> httpx.AsyncClient:
-        return self._clients[next(self._turn) % len(self._clients)]
+    def _client_for(self, host: str) -> httpx.AsyncClient:
+        """A host's requests take turns on the same few clients, as many as its per-host limit
+        needs, so they reuse kept-alive connections (and TLS sessions) instead of each client
+        opening its own; hosts spread over all clients by a stable hash of their name."""
+        start = zlib.crc32(host.encode()) % len(self._clients)
+        turn = self._host_turns.get(host, 0)
+        self._host_turns[host] = turn + 1
+        return self._clients[(start + turn % self._host_span) % len(self._clients)]
 
     async def _outcome(self, plan: _Plan, response: _Response, status: str) -> FetchResult:
         """Turn the final response into a result: parse a new 2xx body, classify everything else."""
