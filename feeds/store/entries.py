@@ -35,6 +35,13 @@ _ENTRY_COLUMNS = ", ".join(
 )
 
 
+_INSERT_ENTRY = (
+    f"INSERT INTO entries ({_ENTRY_COLUMNS}, first_seen) VALUES ({', '.join('?' * 13)}) "
+    "ON CONFLICT (key) DO NOTHING"
+)
+_INSERT_CATEGORY = "INSERT INTO entry_categories (slug, key, published) VALUES (?, ?, ?)"
+
+
 @dataclass(frozen=True, slots=True)
 class FileState:
     """What the last scan saw of one post file."""
@@ -118,9 +125,9 @@ class EntryRepo:
 
     def _insert(self, entry: Entry, slugs: tuple[str, ...], now: datetime) -> bool:
         """Insert a new entry with its categories; False (and nothing written) when the key exists."""
+        published = iso(entry.published)
         cursor = self._conn.execute(
-            f"INSERT INTO entries ({_ENTRY_COLUMNS}, first_seen) VALUES ({', '.join('?' * 13)}) "
-            "ON CONFLICT (key) DO NOTHING",
+            _INSERT_ENTRY,
             (
                 entry.key,
                 entry.info_code,
@@ -129,7 +136,7 @@ class EntryRepo:
                 entry.content,
                 entry.summary,
                 entry.author,
-                iso(entry.published),
+                published,
                 iso(max(entry.updated, entry.published)),
                 _dumps_strings(slugs),
                 _dumps_strings(entry.tags),
@@ -139,10 +146,8 @@ class EntryRepo:
         )
         if cursor.rowcount != 1:
             return False
-        self._conn.executemany(
-            "INSERT INTO entry_categories (slug, key, published) VALUES (?, ?, ?)",
-            [(slug, entry.key, iso(entry.published)) for slug in slugs],
-        )
+        for slug in slugs:  # mostly one: a plain execute costs less than executemany's setup
+            self._conn.execute(_INSERT_CATEGORY, (slug, entry.key, published))
         return True
 
     def _update(self, entry: Entry, updated: datetime) -> None:
@@ -178,10 +183,7 @@ class EntryRepo:
             return
         self._conn.execute("UPDATE entries SET categories = ? WHERE key = ?", (_dumps(ordered), key))
         self._conn.execute("DELETE FROM entry_categories WHERE key = ?", (key,))
-        self._conn.executemany(
-            "INSERT INTO entry_categories (slug, key, published) VALUES (?, ?, ?)",
-            [(slug, key, current[1]) for slug in ordered],
-        )
+        self._conn.executemany(_INSERT_CATEGORY, [(slug, key, current[1]) for slug in ordered])
 
     def forget_copy(self, key: str, source: str, item_id: str) -> None:
         """A file now yields another key (its infoCode changed): drop its old copy's category claim."""
