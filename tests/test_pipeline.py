@@ -5,11 +5,15 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import sqlite3
 from pathlib import Path
+from typing import Any
 
 import feedparser
+import pytest
 from conftest import SEED, post
 
+from feeds import pipeline
 from feeds.config import Config, load
 from feeds.pipeline import build, ingest_local, ingest_remote, run_cycle
 from feeds.store import Store
@@ -218,3 +222,47 @@ def test_many_remote_feeds_go_through_worker_processes(project: Path) -> None:
         # the workers send back normalized entries only, but the log still counts what each feed had
         assert {store.sources.log(f"r{n}")[0]["items"] for n in range(20) if n != 7} == {2}
         assert [line["new"] for line in store.sources.log("r19")] == [2]
+
+
+def remote_project(project: Path, count: int) -> Config:
+    """``count`` remote feeds served from files (two items each), added to the project's config."""
+    feeds_dir = project / "remote"
+    feeds_dir.mkdir()
+    remotes = []
+    for n in range(count):
+        (feeds_dir / f"{n}.xml").write_text(rss(n), encoding="utf-8")
+        remotes.append(f"  - {{name: r{n}, url: remote/{n}.xml, category: 证券时报网}}\n")
+    (project / "config.yaml").write_text(
+        (project / "config.yaml").read_text(encoding="utf-8") + "remote:\n" + "".join(remotes),
+        encoding="utf-8",
+    )
+    return load(project / "config.yaml")
+
+
+def test_a_failed_store_stops_the_remote_run_and_keeps_whole_sources(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When storing fails (a full disk, say), the error comes out of the run, fetching stops, and
+    the store holds whole sources only: each one's items with its state, or neither. A rerun
+    converges on what a clean run stores."""
+    config = remote_project(project, 6)
+    calls = 0
+    real_store_fetch = pipeline._store_fetch
+
+    def failing_third(*args: Any, **kwargs: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == 3:
+            raise sqlite3.OperationalError("database or disk is full")
+        return real_store_fetch(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "_store_fetch", failing_third)
+    with Store.open(config.store_path) as store:
+        with pytest.raises(sqlite3.OperationalError, match="disk is full"):
+            asyncio.run(ingest_remote(config, store))
+        stored = {entry.sources[0] for entry in store.entries.recent()}
+        fetched = {s.name for s in store.sources.statuses() if s.last_fetch is not None}
+        assert stored == fetched and len(fetched) < 6  # items and state together, or neither
+        monkeypatch.setattr(pipeline, "_store_fetch", real_store_fetch)
+        again = asyncio.run(ingest_remote(config, store))
+        assert again.failed == 0 and store.entries.count() == 12
