@@ -1,8 +1,12 @@
-"""An ordered, bounded map over worker processes, for CPU-bound stages (markdown + sanitizing).
+"""What the bulk stages share to use every core: worker processes, batching, collector settings.
 
-Results come back in input order (so runs stay deterministic) and at most ``window`` chunks are in
-flight, so memory stays flat however many posts stream through. Small inputs never start a pool:
-the first ``threshold`` items are processed in this process, and a pool starts only if more follow.
+``ordered_map`` is an ordered, bounded map over worker processes for CPU-bound stages (markdown +
+sanitizing): results come back in input order (so runs stay deterministic) and at most ``window``
+chunks are in flight, so memory stays flat however many posts stream through. Small inputs never
+start a pool: the first ``threshold`` items are processed in this process, and a pool starts only if
+more follow (``LazyPool`` does the same for single tasks). ``ready_batches`` groups what an async
+stream has ready (fetched feeds, stored a group per transaction), and ``bulk_gc`` keeps the garbage
+collector out of the way while a stage runs.
 """
 
 from __future__ import annotations
@@ -172,7 +176,7 @@ async def ready_batches(source: AsyncIterator[T], size: int) -> AsyncGenerator[l
 
     ``source`` is consumed by a task of its own; its exception is raised here, in order.
     """
-    arrived: asyncio.Queue[tuple[T] | BaseException | None] = asyncio.Queue()
+    arrived: asyncio.Queue[tuple[T] | Exception | None] = asyncio.Queue()
 
     async def pump() -> None:
         try:
@@ -189,7 +193,7 @@ async def ready_batches(source: AsyncIterator[T], size: int) -> AsyncGenerator[l
             batch: list[T] = []
             message = await arrived.get()
             while True:
-                if isinstance(message, BaseException):
+                if isinstance(message, Exception):
                     if batch:
                         yield batch
                     raise message
