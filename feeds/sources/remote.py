@@ -271,9 +271,10 @@ class Fetcher:
         count = clients or min(MAX_CLIENTS, max(1, -(-fetch.concurrency // CLIENT_SLOTS)))
         per_client = max(1, -(-fetch.concurrency // count))
         tls = httpx.create_ssl_context()  # built once: each client building its own costs ~25 ms
-        # Twice the share as a cap only (the semaphores bound the requests), so two busy hosts on
-        # one client do not queue in its pool.
-        self._clients = [_client(fetch, 2 * per_client, tls) for _ in range(count)]
+        # Four times the share, as a cap only (the semaphores bound the requests): the few busy hosts
+        # that hash to one client do not queue in its pool, and no pool grows large enough for
+        # httpcore's per-request scan of it to cost much.
+        self._clients = [_client(fetch, 4 * per_client, tls) for _ in range(count)]
         self._host_span = min(count, -(-min(fetch.per_host, fetch.concurrency) // per_client))
         self._host_turns: dict[str, int] = {}
 
