@@ -197,20 +197,26 @@ def rss(number: int) -> str:
     return f"{head}<channel><title>源{number}</title>{items}</channel></rss>"
 
 
-def test_many_remote_feeds_go_through_worker_processes(project: Path) -> None:
-    """Enough feeds that parsing and normalizing move to the worker pool; a broken feed still
-    comes back as that source's clear failure (its error crossed the process boundary intact)."""
+def remote_project(project: Path, count: int, broken: int | None = None) -> Config:
+    """``count`` remote feeds served from files (two items each; feed ``broken`` is not a feed),
+    added to the project's config."""
     feeds_dir = project / "remote"
     feeds_dir.mkdir()
     remotes = []
-    for n in range(20):
-        (feeds_dir / f"{n}.xml").write_text(rss(n) if n != 7 else "this is not a feed", encoding="utf-8")
+    for n in range(count):
+        (feeds_dir / f"{n}.xml").write_text(rss(n) if n != broken else "this is not a feed", encoding="utf-8")
         remotes.append(f"  - {{name: r{n}, url: remote/{n}.xml, category: 证券时报网}}\n")
     (project / "config.yaml").write_text(
         (project / "config.yaml").read_text(encoding="utf-8") + "remote:\n" + "".join(remotes),
         encoding="utf-8",
     )
-    config = load(project / "config.yaml")
+    return load(project / "config.yaml")
+
+
+def test_many_remote_feeds_go_through_worker_processes(project: Path) -> None:
+    """Enough feeds that parsing and normalizing move to the worker pool; a broken feed still
+    comes back as that source's clear failure (its error crossed the process boundary intact)."""
+    config = remote_project(project, 20, broken=7)
     with Store.open(config.store_path) as store:
         summary = asyncio.run(ingest_remote(config, store))
         assert (summary.new, summary.failed) == (38, 1)
@@ -222,21 +228,6 @@ def test_many_remote_feeds_go_through_worker_processes(project: Path) -> None:
         # the workers send back normalized entries only, but the log still counts what each feed had
         assert {store.sources.log(f"r{n}")[0]["items"] for n in range(20) if n != 7} == {2}
         assert [line["new"] for line in store.sources.log("r19")] == [2]
-
-
-def remote_project(project: Path, count: int) -> Config:
-    """``count`` remote feeds served from files (two items each), added to the project's config."""
-    feeds_dir = project / "remote"
-    feeds_dir.mkdir()
-    remotes = []
-    for n in range(count):
-        (feeds_dir / f"{n}.xml").write_text(rss(n), encoding="utf-8")
-        remotes.append(f"  - {{name: r{n}, url: remote/{n}.xml, category: 证券时报网}}\n")
-    (project / "config.yaml").write_text(
-        (project / "config.yaml").read_text(encoding="utf-8") + "remote:\n" + "".join(remotes),
-        encoding="utf-8",
-    )
-    return load(project / "config.yaml")
 
 
 def test_a_failed_store_stops_the_remote_run_and_keeps_whole_sources(
