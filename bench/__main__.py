@@ -20,6 +20,7 @@ BENCHES = {
         ["--posts", "2000", "--memory-posts", "0"],
     ),
     "bench.bench_fetch": ([], ["--feeds", "200", "--rounds", "1"]),
+    "bench.bench_merge": ([], ["--posts", "2000"]),
     "bench.bench_daemon": ([], ["--quick"]),
     "bench.bench_notify": ([], []),
     "bench.bench_serve": ([], []),

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from feeds.config import Config
+from feeds.merge import MergePolicy
 from feeds.model import Category, Entry
 from feeds.notify import deliver_pending_sync
 from feeds.store import Store
@@ -71,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
             started = time.perf_counter()
             with store.transaction():
                 for n in range(args.events):
-                    store.entries.apply(make_entry(n), NOW)
+                    store.entries.apply(make_entry(n), NOW, MergePolicy({}))
             queued = time.perf_counter() - started
             started, cpu = time.perf_counter(), time.process_time()
             report = deliver_pending_sync(config, store, NOW)

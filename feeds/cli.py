@@ -16,12 +16,13 @@ from typing import Any, TypeVar
 
 import click
 
-from feeds import __version__, notify, pipeline
+from feeds import __version__, merge, notify, pipeline
 from feeds import config as config_module
 from feeds.config import Config
-from feeds.errors import ConfigError, FeedsError, LockHeld
+from feeds.errors import ConfigError, FeedsError, LockHeld, NotFound
 from feeds.lock import run_lock
 from feeds.logs import setup_logging
+from feeds.model import StoredEntry
 from feeds.store import Store
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 75
@@ -103,20 +104,44 @@ def build(ctx: click.Context) -> None:
 
 @cli.command()
 @click.option("--category", help="Only entries in this category slug.")
+@click.option("--key", help="Only the entry with this news-item key (an infoCode, guid:…, url:…).")
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="At most this many entries.")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object a line.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object a line, with each source's copy.")
 @click.pass_context
-def entries(ctx: click.Context, category: str | None, limit: int | None, as_json: bool) -> None:
+def entries(
+    ctx: click.Context, category: str | None, key: str | None, limit: int | None, as_json: bool
+) -> None:
     """Stored entries, newest first."""
     config = load_config(ctx)
+    policy = pipeline.merge_policy(config)
     with open_store(config) as store:
-        for entry in store.entries.recent(category, limit):
+        found = _one_entry(store, key) if key is not None else store.entries.recent(category, limit)
+        for entry in found:
             if as_json:
-                _echo_json(entry.to_json())
+                _echo_json(store.entries.to_json(entry, policy))
             else:
                 click.echo(
                     f"{entry.published:%Y-%m-%d %H:%M}  {','.join(entry.categories):<22} {entry.title}"
                 )
+
+
+@cli.command()
+@click.argument("key")
+@click.pass_context
+def explain(ctx: click.Context, key: str) -> None:
+    """Why entry KEY shows the copy it shows, and what each source's copy adds."""
+    config = load_config(ctx)
+    with open_store(config) as store:
+        (entry,) = _one_entry(store, key)
+        for line in merge.explain(entry, store.entries.copies(key), config.priorities):
+            click.echo(line)
+
+
+def _one_entry(store: Store, key: str) -> list[StoredEntry]:
+    entry = store.entries.get(key)
+    if entry is None:
+        raise NotFound(key, "no stored entry has this key (see `feeds entries --json` for keys)")
+    return [entry]
 
 
 @cli.command()

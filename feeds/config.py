@@ -14,7 +14,16 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictInt,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from feeds.errors import ConfigError
 
@@ -83,9 +92,15 @@ class SiteConfig(_Strict):
         return value.rstrip("/")
 
 
+# Which source's copy of a news item the entry shows: the highest priority wins (feeds/merge.py).
+LOCAL_PRIORITY = 100  # the site's own posts: the full article
+REMOTE_PRIORITY = 50
+
+
 class LocalSource(_Strict):
     path: str
     name: str | None = None
+    priority: StrictInt = LOCAL_PRIORITY
     category: str | None = None  # for posts that name none
     timezone: str | None = None
 
@@ -102,6 +117,7 @@ class LocalSource(_Strict):
 class RemoteSource(_Strict):
     name: str
     url: str
+    priority: StrictInt = REMOTE_PRIORITY
     category: str | None = None
     interval: Duration = 900.0
     timezone: str | None = None
@@ -158,6 +174,11 @@ class WebhookConfig(_Strict):
         return value
 
 
+class DedupConfig(_Strict):
+    near: bool = True  # merge copies without an infoCode whose normalized titles are equal
+    window: Duration = 72 * 3600.0  # ... when their own dates are at most this far apart
+
+
 class SchedulerConfig(_Strict):
     local_interval: Duration = 60.0
     jitter: float = Field(0.1, ge=0, le=1)
@@ -172,6 +193,7 @@ class Config(_Strict):
     remote: tuple[RemoteSource, ...] = ()
     categories: dict[str, CategoryConfig] = {}
     feed: FeedConfig = FeedConfig()
+    dedup: DedupConfig = DedupConfig()
     fetch: FetchConfig = FetchConfig()
     websub: WebSubConfig | None = None
     webhooks: tuple[WebhookConfig, ...] = ()
@@ -187,6 +209,23 @@ class Config(_Strict):
         if duplicates:
             raise ValueError(f"source names must be unique; repeated: {', '.join(duplicates)}")
         return value
+
+    @model_validator(mode="after")
+    def _unique_source_names(self) -> Config:
+        """A copy names its source: two sources of one name would share copies and priority."""
+        names = [source.source_name for source in self.local] + [source.name for source in self.remote]
+        duplicates = sorted({name for name in names if names.count(name) > 1})
+        if duplicates:
+            raise ValueError(
+                f"source names must be unique across local and remote; repeated: {', '.join(duplicates)}"
+            )
+        return self
+
+    @property
+    def priorities(self) -> dict[str, int]:
+        """Source name → priority, for every configured source."""
+        found = {source.source_name: source.priority for source in self.local}
+        return found | {source.name: source.priority for source in self.remote}
 
     def resolve(self, path: str) -> Path:
         """A config path, relative to the config file's folder unless absolute."""

@@ -1,8 +1,9 @@
-"""The news-item key and the new / update / duplicate decision: pure functions, no I/O.
+"""The news-item key: pure functions, no I/O. What the store does with a key is ``merge``'s.
 
-Key order (DESIGN.md): the infoCode, else the feed's guid, else the link without tracking
+Key order (docs/DESIGN.md): the infoCode, else the feed's guid, else the link without tracking
 parameters, else a hash of source + title + the item's own date as given (never the fetch time, so
-an undated item keeps its key on every fetch).
+an undated item keeps its key on every fetch); an item with no title either is keyed by a hash of
+its text and its own date, so the same text from two sources is one item.
 """
 
 from __future__ import annotations
@@ -10,8 +11,6 @@ from __future__ import annotations
 import hashlib
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
-
-from feeds.model import Outcome
 
 _INFO_CODE_IN_URL = re.compile(r"[?&;]infocode=([A-Za-z0-9_-]+)", re.IGNORECASE)
 _TRACKING_PARAMS = re.compile(
@@ -76,26 +75,17 @@ def news_item_key(
     source: str,
     title: str,
     raw_date: str | None,
+    text: str = "",
 ) -> str:
-    """One key per news item, whichever source brings it."""
+    """One key per news item, whichever source brings it (``text``: the item's plain text)."""
     if info_code:
         return info_code
     if guid and guid.strip():
         return f"guid:{guid.strip()}"
     if link and link.strip():
         return f"url:{clean_link(link)}"
-    digest = hashlib.sha256(f"{source}\0{title}\0{raw_date or ''}".encode()).hexdigest()[:32]
-    return f"hash:{digest}"
-
-
-def decide(stored_hash: str | None, copy_hash: str | None, incoming_hash: str) -> Outcome:
-    """New when the key is unseen; duplicate when the text equals the entry's or this source's last copy.
-
-    Comparing with the source's own last copy too keeps two sources with different wording of one
-    item from flipping the entry back and forth as "updated" on every fetch.
-    """
-    if stored_hash is None:
-        return Outcome.NEW
-    if incoming_hash in (stored_hash, copy_hash):
-        return Outcome.DUPLICATE
-    return Outcome.UPDATED
+    if title:
+        digest = hashlib.sha256(f"{source}\0{title}\0{raw_date or ''}".encode()).hexdigest()[:32]
+        return f"hash:{digest}"
+    digest = hashlib.sha256(f"{text}\0{raw_date or ''}".encode()).hexdigest()[:32]
+    return f"text:{digest}"

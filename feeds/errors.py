@@ -82,3 +82,12 @@ class LockHeld(FeedsError):
     def __init__(self, lock_path: str) -> None:
         self.lock_path = lock_path
         super().__init__(f"another feeds run holds the lock {lock_path}; exiting")
+
+
+class NotFound(FeedsError):
+    """Something a command was asked about (an entry key) is not in the store."""
+
+    def __init__(self, what: str, reason: str) -> None:
+        self.what = what
+        self.reason = reason
+        super().__init__(f"{what}: {reason}")

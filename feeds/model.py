@@ -1,7 +1,8 @@
 """Values that flow between the pipeline's stages.
 
-sources/ read bytes → parse/ gives ``EntryData`` → normalize gives ``Entry`` → dedup decides an
-``Outcome`` → store keeps ``StoredEntry`` → emit writes feeds of them. All frozen: a stage makes a
+sources/ read bytes → parse/ gives ``EntryData`` → normalize gives ``Entry`` (one source's copy) →
+merge decides what storing it does → store keeps each ``Copy`` and the ``StoredEntry`` computed
+from them → emit writes feeds of entries. All frozen: a stage makes a
 new value instead of growing the one it was handed.
 """
 
@@ -9,8 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import hashlib
 import operator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TypeVar
 
@@ -87,9 +89,10 @@ class Entry:
     tags: tuple[str, ...]
     source: str
     item_id: str
-    content_hash: str  # over what a reader sees: title, link, content, categories, tags
+    content_hash: str  # over what a reader sees: title, link, content, summary, author, categories, tags
     raw_date: str | None = None
     date_is_fetch_time: bool = False
+    title_key: str = ""  # the normalized title near-duplicates match on; "" when it has an infoCode
 
     @property
     def slugs(self) -> tuple[str, ...]:
@@ -100,8 +103,75 @@ class Entry:
 
 
 @dataclass(frozen=True, slots=True)
+class Copy:
+    """One source's latest copy of a news item, as the store keeps it (normalized, before rules).
+
+    ``updated`` is this version's time (see ``merge.revise``), ``first_seen`` when the store first
+    had a copy of this item from this source: both are what ranks and dates the merged entry.
+    """
+
+    key: str
+    source: str
+    item_id: str
+    info_code: str | None
+    title: str
+    link: str | None
+    content: str
+    summary: str | None
+    author: str | None
+    published: datetime  # UTC: the copy's own date, else when it was first seen
+    updated: datetime  # UTC: this version's time
+    categories: tuple[str, ...]  # slugs, sorted
+    tags: tuple[str, ...]
+    content_hash: str  # normalize's digest of the copy's text ("" when a migration could not know it)
+    first_seen: datetime
+    raw_date: str | None = None
+    date_is_fetch_time: bool = False
+    title_key: str = ""
+
+    @classmethod
+    def of(
+        cls, entry: Entry, first_seen: datetime, updated: datetime, published: datetime | None = None
+    ) -> Copy:
+        return cls(
+            key=entry.key,
+            source=entry.source,
+            item_id=entry.item_id,
+            info_code=entry.info_code,
+            title=entry.title,
+            link=entry.link,
+            content=entry.content,
+            summary=entry.summary,
+            author=entry.author,
+            published=entry.published if published is None else published,
+            updated=updated,
+            categories=entry.slugs,
+            tags=entry.tags,
+            content_hash=entry.content_hash,
+            first_seen=first_seen,
+            raw_date=entry.raw_date,
+            date_is_fetch_time=entry.date_is_fetch_time,
+            title_key=entry.title_key,
+        )
+
+    def shown(self) -> tuple[object, ...]:
+        """What this copy could put in front of a reader: a change here is a new version."""
+        return (
+            self.info_code,
+            self.title,
+            self.link,
+            self.content,
+            self.summary,
+            self.author,
+            self.published,
+            self.categories,
+            self.tags,
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class StoredEntry:
-    """An entry as the store keeps it: one per news-item key, with every source that carried it."""
+    """An entry as the store keeps it: one per news-item key, computed from its copies (``merge``)."""
 
     key: str
     info_code: str | None
@@ -110,34 +180,35 @@ class StoredEntry:
     content: str
     summary: str | None
     author: str | None
-    published: datetime  # UTC, the first copy's
-    updated: datetime  # UTC
+    published: datetime  # UTC: the earliest date a copy gave itself
+    updated: datetime  # UTC: the canonical copy's version time
     categories: tuple[str, ...]  # slugs
     tags: tuple[str, ...]
     sources: tuple[str, ...]
-    content_hash: str
+    content_hash: str  # a digest of ``shown()``
 
-    @classmethod
-    def first_copy(cls, entry: Entry) -> StoredEntry:
-        """What the store holds for an entry whose key it has not seen: this one copy, as is."""
-        return cls(
-            key=entry.key,
-            info_code=entry.info_code,
-            title=entry.title,
-            link=entry.link,
-            content=entry.content,
-            summary=entry.summary,
-            author=entry.author,
-            published=entry.published,
-            updated=max(entry.updated, entry.published),
-            categories=entry.slugs,
-            tags=entry.tags,
-            sources=(entry.source,),
-            content_hash=entry.content_hash,
+    def shown(self) -> tuple[object, ...]:
+        """Everything the feeds and webhooks show of the entry (not which sources carried it)."""
+        return (
+            self.info_code,
+            self.title,
+            self.link,
+            self.content,
+            self.summary,
+            self.author,
+            self.published,
+            self.updated,
+            self.categories,
+            self.tags,
         )
 
-    def to_json(self) -> dict[str, object]:
-        """The entry as ``feeds entries --json`` prints it and webhooks carry it (the contract's fields)."""
+    def with_digest(self) -> StoredEntry:
+        digest = hashlib.sha256(repr(self.shown()).encode()).hexdigest()
+        return replace(self, content_hash=digest)
+
+    def to_json(self, copies: list[dict[str, object]] | None = None) -> dict[str, object]:
+        """The entry as ``feeds entries --json`` prints it and webhooks carry it (the contract's fields);
+        ``copies`` as ``merge.copies_json`` describes them."""
         return {
             "key": self.key,
             "info_code": self.info_code,
@@ -148,6 +219,7 @@ class StoredEntry:
             "published": iso(self.published),
             "updated": iso(self.updated),
             "sources": list(self.sources),
+            "copies": copies or [],
             "author": self.author,
             "summary": self.summary,
             "content_html": self.content,
@@ -185,14 +257,15 @@ class RunSummary:
     updated: int = 0
     duplicate: int = 0
     failed: int = 0
-    skipped: int = 0  # unchanged files / 304s: no work done
+    skipped: int = 0  # items read but not stored (drafts, empty items), each named at -v
+    unchanged: int = 0  # unchanged files / 304s: no work done
     changed_categories: frozenset[str] = field(default_factory=frozenset)
     failures: tuple[ItemFailure, ...] = ()
 
     def line(self) -> str:
         return (
             f"{self.new} new, {self.updated} updated, {self.duplicate} duplicate, "
-            f"{self.failed} failed, {self.skipped} unchanged"
+            f"{self.failed} failed, {self.skipped} skipped, {self.unchanged} unchanged"
         )
 
     def __add__(self, other: RunSummary) -> RunSummary:
@@ -202,6 +275,7 @@ class RunSummary:
             duplicate=self.duplicate + other.duplicate,
             failed=self.failed + other.failed,
             skipped=self.skipped + other.skipped,
+            unchanged=self.unchanged + other.unchanged,
             changed_categories=self.changed_categories | other.changed_categories,
             failures=self.failures + other.failures,
         )

@@ -20,6 +20,7 @@ from feeds.dedup import find_info_code, news_item_key
 from feeds.errors import ItemError
 from feeds.model import Entry, EntryData
 from feeds.slugs import CategoryResolver, UnsafeCategory
+from feeds.titles import title_key
 
 _URL_ATTRIBUTES = frozenset({"href", "src", "cite", "poster", "longdesc", "action"})
 _TAG = re.compile(r"<[^>]*>")
@@ -97,6 +98,21 @@ def plain_text(fragment: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
+_SENTENCE_END = re.compile(r"[。！？!?]|[.](?=\s|$)")
+TITLE_FROM_TEXT_MAX = 60
+UNTITLED = "(untitled)"
+
+
+def title_from_text(text: str) -> str:
+    """A title for an item that has none (Mastodon-style feeds): the first sentence of its plain
+    text, at most ``TITLE_FROM_TEXT_MAX`` characters. Never its URL, which says nothing."""
+    end = _SENTENCE_END.search(text)
+    sentence = (text[: end.end()] if end else text).strip()
+    if len(sentence) > TITLE_FROM_TEXT_MAX:
+        sentence = sentence[: TITLE_FROM_TEXT_MAX - 1].rstrip() + "…"
+    return sentence or UNTITLED
+
+
 def content_hash(*parts: object) -> str:
     """A digest of what a reader sees; equal digests mean "the same copy" (a duplicate)."""
     digest = hashlib.sha256()
@@ -113,7 +129,9 @@ def normalize(data: EntryData, categories: CategoryResolver, site_url: str, fetc
     base = data.base_url or link or site_url
     content = clean_html(data.content, base)
     summary = clean_html(data.summary, base) if data.summary else None
-    title = plain_text(data.title) or (link or "(untitled)")
+    given_title = plain_text(data.title)
+    text = "" if given_title else plain_text(content or summary or "")
+    title = given_title or title_from_text(text)
     try:
         resolved = tuple(dict.fromkeys(categories.resolve(name) for name in data.categories if name.strip()))
     except UnsafeCategory as exc:
@@ -121,8 +139,10 @@ def normalize(data: EntryData, categories: CategoryResolver, site_url: str, fetc
     published = (data.published or fetched_at).astimezone(UTC)
     updated = max((data.updated or published).astimezone(UTC), published)
     info_code = find_info_code(data.info_code, data.link, data.guid, data.content)
-    key = news_item_key(info_code, data.guid, link, data.source, title, data.raw_date)
+    key = news_item_key(info_code, data.guid, link, data.source, given_title, data.raw_date, text)
     slugs = tuple(sorted(c.slug for c in resolved))
+    tags = tuple(dict.fromkeys(t.strip() for t in data.tags if t.strip()))
+    author = plain_text(data.author or "") or None
     return Entry(
         key=key,
         info_code=info_code,
@@ -130,14 +150,15 @@ def normalize(data: EntryData, categories: CategoryResolver, site_url: str, fetc
         link=link,
         content=content,
         summary=summary,
-        author=plain_text(data.author or "") or None,
+        author=author,
         published=published.replace(microsecond=0),
         updated=updated.replace(microsecond=0),
         categories=resolved,
-        tags=tuple(dict.fromkeys(t.strip() for t in data.tags if t.strip())),
+        tags=tags,
         source=data.source,
         item_id=data.item_id,
-        content_hash=content_hash(title, link, content, summary, slugs, data.tags),
+        content_hash=content_hash(title, link, content, summary, author, slugs, tags),
         raw_date=data.raw_date,
         date_is_fetch_time=data.date_is_fetch_time,
+        title_key="" if info_code else title_key(given_title),
     )

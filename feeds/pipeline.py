@@ -1,4 +1,4 @@
-"""One cycle, stage by stage: sources → parse → normalize → dedup/store → emit → notify.
+"""One cycle, stage by stage: sources → parse → normalize → merge/store → emit → notify.
 
 The CLI and the scheduler both drive these functions. Each source's results are committed in
 transactions of their own (local posts in batches), so a crash at any point keeps what was committed
@@ -13,7 +13,7 @@ import hashlib
 import logging
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from feeds import emit
 from feeds.config import Config, LocalSource
 from feeds.errors import ItemError
+from feeds.merge import Decision, MergePolicy
 from feeds.model import Category, Entry, EntryData, ItemFailure, Outcome, RunSummary
 from feeds.normalize import normalize
 from feeds.notify import DeliveryReport, deliver_pending_sync
@@ -49,6 +50,17 @@ class BuildResult:
     categories: int
 
 
+def merge_policy(config: Config) -> MergePolicy:
+    """The merge's settings from the config: priorities, and the near-duplicate window if on."""
+    window = timedelta(seconds=config.dedup.window) if config.dedup.near else None
+    return MergePolicy(config.priorities, window)
+
+
+def remerge(config: Config, store: Store, now: datetime) -> int:
+    """Re-merge every entry if the priorities changed since the last merge (no fetching needed)."""
+    return store.entries.remerge_if_policy_changed(merge_policy(config), now, bool(config.webhooks))
+
+
 class Tally:
     """Counts for one source while it is being stored, turned into one RunSummary at the end
     (adding frozen summaries item by item cost more than the counting)."""
@@ -58,13 +70,19 @@ class Tally:
         self.touched: set[str] = set()
         self.failures: list[ItemFailure] = []
         self.skipped = 0
+        self.unchanged = 0
 
-    def stored(self, outcome: Outcome, entry: Entry) -> None:
-        """Count one stored entry; a change touches its categories' feeds and ``all``."""
-        self.outcomes[outcome] += 1
-        if outcome is not Outcome.DUPLICATE:
+    def stored(self, decision: Decision) -> None:
+        """Count one stored copy; a change to its entry touches its categories' feeds and ``all``."""
+        self.outcomes[decision.outcome] += 1
+        if decision.entry is not None:
             self.touched.add(ALL)
-            self.touched.update(entry.slugs)
+            self.touched.update(decision.entry.categories)
+
+    def skip(self, where: str, reason: str) -> None:
+        """An item read but not stored (a draft, an empty item): counted, and named at -v."""
+        log.info("%s: skipped: %s", where, reason)
+        self.skipped += 1
 
     def failed(self, failure: ItemFailure) -> None:
         log.warning("%s", failure)
@@ -77,6 +95,7 @@ class Tally:
             duplicate=self.outcomes[Outcome.DUPLICATE],
             failed=len(self.failures),
             skipped=self.skipped,
+            unchanged=self.unchanged,
             changed_categories=frozenset(self.touched),
             failures=tuple(self.failures),
         )
@@ -171,63 +190,96 @@ def _ingest_folder(
         for post in list_posts(root):
             before = known.pop(post.relpath, None)
             if before and before.size == post.size and before.mtime_ns == post.mtime_ns:
-                tally.skipped += 1
+                tally.unchanged += 1
                 if progress:
                     progress(1)
                 continue
             yield post, before
 
+    policy = merge_policy(config)
     prepared = ordered_map(partial(prepare_post, context), changed_posts())
     with store.batches(BATCH) as commit_point:
         for (post, before), result in prepared:
-            _store_post(store, name, post, before, result, failing, now, bool(config.webhooks), tally)
+            _store_post(
+                store,
+                PostStep(name, policy, now, bool(config.webhooks), tally),
+                post,
+                before,
+                result,
+                failing,
+            )
             commit_point()
             if progress:
                 progress(1)
-        _forget_removed(store, name, root, known)
+        _forget_removed(store, name, root, known, policy)
         if str(root) in failing:
             store.entries.clear_failure(name, str(root))
     return tally.summary()
 
 
+@dataclass(frozen=True, slots=True)
+class PostStep:
+    """What storing each post of one folder shares."""
+
+    source: str
+    policy: MergePolicy
+    now: datetime
+    notify: bool
+    tally: Tally
+
+
 def _store_post(
     store: Store,
-    source: str,
+    step: PostStep,
     post: PostFile,
     before: FileState | None,
     result: PreparedPost,
     failing: set[str],
-    now: datetime,
-    notify: bool,
-    tally: Tally,
 ) -> None:
-    """Record one prepared post: its entry, its failure, or just its new mtime."""
-    index = FileState(post.size, post.mtime_ns, result.digest, result.entry.key if result.entry else None)
+    """Record one prepared post: its copy, its failure, or just its new mtime."""
+    source, tally = step.source, step.tally
+    key = result.entry.key if result.entry else None
+    index = FileState(post.size, post.mtime_ns, result.digest, key)
     if result.unchanged and before is not None:
         store.entries.record_file(source, post.relpath, replace(index, entry_key=before.entry_key))
-        tally.skipped += 1
+        tally.unchanged += 1
         return
     if result.failure is not None:
-        store.entries.record_failure(result.failure, now)
+        store.entries.record_failure(result.failure, step.now)
         store.entries.record_file(source, post.relpath, index)
         tally.failed(result.failure)
         return
     if post.location in failing:
         store.entries.clear_failure(source, post.location)
-    if before and before.entry_key and before.entry_key != index.entry_key:
-        store.entries.forget_copy(before.entry_key, source, post.relpath)
-    store.entries.record_file(source, post.relpath, index)
     if result.entry is None:  # a draft: published: false
-        tally.skipped += 1
+        if before and before.entry_key:
+            store.entries.forget_copy(before.entry_key, source, post.relpath, step.policy)
+        store.entries.record_file(source, post.relpath, index)
+        tally.skip(post.location, "a draft (published: false)")
         return
-    tally.stored(store.entries.apply(result.entry, now, notify), result.entry)
+    decision = store.entries.apply(result.entry, step.now, step.policy, step.notify)
+    stored_key = decision.entry.key if decision.entry else None
+    index = replace(index, entry_key=_key_of(decision, result.entry, stored_key))
+    if before and before.entry_key and before.entry_key != index.entry_key:
+        store.entries.forget_copy(before.entry_key, source, post.relpath, step.policy)
+    store.entries.record_file(source, post.relpath, index)
+    tally.stored(decision)
 
 
-def _forget_removed(store: Store, source: str, root: Path, removed: dict[str, FileState]) -> None:
-    """Deleted post files stop claiming their entries' categories; the entries stay (feeds keep history)."""
+def _key_of(decision: Decision, entry: Entry, stored_key: str | None) -> str:
+    """The key the copy was stored under: a near-duplicate joins another entry's key."""
+    if decision.copy is not None:
+        return decision.copy.key
+    return stored_key or entry.key
+
+
+def _forget_removed(
+    store: Store, source: str, root: Path, removed: dict[str, FileState], policy: MergePolicy
+) -> None:
+    """Deleted post files stop contributing to their entries; the entries stay (feeds keep history)."""
     for relpath, state in removed.items():
         if state.entry_key:
-            store.entries.forget_copy(state.entry_key, source, relpath)
+            store.entries.forget_copy(state.entry_key, source, relpath, policy)
         store.entries.forget_file(source, relpath, str(root / relpath))
 
 
@@ -320,12 +372,17 @@ def _store_fetch(
     """One source's entries and its new state, in one transaction."""
     tally = Tally()
     notify = bool(config.webhooks)
+    policy = merge_policy(config)
+    for reason in result.skipped:
+        tally.skip(result.source, reason)
+    if result.unchanged:
+        tally.unchanged += 1
     with store.transaction():
         for item in normalized:
             if isinstance(item, ItemFailure):
                 tally.failed(item)
             else:
-                tally.stored(store.entries.apply(item, now, notify), item)
+                tally.stored(store.entries.apply(item, now, policy, notify))
         new, updated = tally.outcomes[Outcome.NEW], tally.outcomes[Outcome.UPDATED]
         store.sources.record(result, new=new, updated=updated, now=now)
     if result.failure is not None:
@@ -343,6 +400,7 @@ def build(config: Config, store: Store, only: Iterable[str] | None = None) -> Bu
     nothing and readers' caches stay valid. The feeds built are then cleared from the store's
     dirty set (see ``build_dirty``).
     """
+    remerge(config, store, utcnow())
     resolver = CategoryResolver(config.categories)
     stored = store.entries.categories()
     categories = [Category(ALL, config.site.title)] + [
@@ -398,6 +456,7 @@ def run_cycle(
 ) -> CycleResult:
     """Scan, fetch, store, rebuild what changed, deliver: what ``feeds run --once`` does."""
     now = utcnow()
+    remerge(config, store, now)
     summary = ingest_local(config, store, now, progress)
     if config.remote:
         summary += asyncio.run(ingest_remote(config, store, now, force_all=force_all))

@@ -27,13 +27,13 @@ def test_run_once_then_idle_rerun(project: Path) -> None:
     (project / "posts" / "bad.md").write_text("no front matter here\n", encoding="utf-8")
     first = feeds(project, "run", "--once")
     assert first.returncode == 0, first.stderr
-    assert first.stdout.strip() == "1 new, 0 updated, 0 duplicate, 1 failed, 0 unchanged"
+    assert first.stdout.strip() == "1 new, 0 updated, 0 duplicate, 1 failed, 0 skipped, 0 unchanged"
     assert "bad.md:1: no front matter" in first.stderr
     assert "Traceback" not in first.stderr
     atom = project / "public" / "feeds" / "zhengquanshibaowang.atom.xml"
     mtime = atom.stat().st_mtime_ns
     second = feeds(project, "run", "--once")
-    assert second.stdout.strip() == "0 new, 0 updated, 0 duplicate, 0 failed, 2 unchanged"
+    assert second.stdout.strip() == "0 new, 0 updated, 0 duplicate, 0 failed, 0 skipped, 2 unchanged"
     assert atom.stat().st_mtime_ns == mtime
 
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from feeds.dedup import clean_link, decide, find_info_code, news_item_key
-from feeds.model import Outcome
+from feeds.dedup import clean_link, find_info_code, news_item_key
 
 SHARE = "http://finews.zning.xyz/html_News/NewsShare.html?infoCode=NW202201242259595178"
 
@@ -38,11 +37,14 @@ def test_clean_link_drops_tracking_and_default_port() -> None:
     assert clean_link("http://Example.com:99999/a?utm_source=x") == "http://example.com:99999/a"  # no raise
 
 
-def test_decide() -> None:
-    assert decide(None, None, "h1") is Outcome.NEW
-    assert decide("h1", None, "h1") is Outcome.DUPLICATE
-    assert decide("h1", "h2", "h2") is Outcome.DUPLICATE  # this source's copy did not change
-    assert decide("h1", "h1", "h2") is Outcome.UPDATED
+def test_an_item_without_a_title_is_keyed_by_its_text_and_date() -> None:
+    key = news_item_key(None, None, None, "s1", "", "2022-01-24", "一段没有标题的快讯。")
+    assert key.startswith("text:")
+    assert key == news_item_key(
+        None, None, None, "s2", "", "2022-01-24", "一段没有标题的快讯。"
+    )  # any source
+    assert key != news_item_key(None, None, None, "s1", "", "2022-01-25", "一段没有标题的快讯。")
+    assert key != news_item_key(None, None, None, "s1", "", "2022-01-24", "另一段快讯。")
 
 
 @given(st.text(min_size=1).filter(lambda s: s.strip() != ""), st.text(), st.text())

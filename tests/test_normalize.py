@@ -98,7 +98,19 @@ def test_content_hash_tracks_visible_changes_only() -> None:
 
 def test_control_characters_never_reach_a_title() -> None:
     assert run(data(title="A\x1bB\x7f\x85C")).title == "ABC"
-    assert run(data(title="\x1b\x08", link="https://a.example/x")).title == "https://a.example/x"
+    untitled = run(
+        data(title="\x1b\x08", link="https://a.example/x", content="<p>央行宣布降准。其余正文</p>")
+    )
+    assert untitled.title == "央行宣布降准。"  # from its text, never its URL
+
+
+def test_an_untitled_item_is_titled_with_its_first_sentence_up_to_60_characters() -> None:
+    assert run(data(title="", content="<p>Rates held. More text.</p>")).title == "Rates held."
+    long = run(data(title="", content=f"<p>{'长' * 100}</p>")).title
+    assert len(long) == 60 and long.endswith("…")
+    assert run(data(title="", content="", link="https://a.example/x")).title == "(untitled)"
+    keyed = run(data(title="", content="<p>只有正文</p>", guid=None, link=None))
+    assert keyed.key.startswith("text:")
 
 
 URL_PIECES = [

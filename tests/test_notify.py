@@ -23,6 +23,7 @@ from standardwebhooks.webhooks import WebhookVerificationError
 from webhook_receiver import WebhookReceiver
 
 from feeds.config import Config
+from feeds.merge import MergePolicy
 from feeds.model import Category, Entry
 from feeds.notify import (
     MAX_AGE,
@@ -69,7 +70,7 @@ def make_entry(key: str, category: str = "markets", version: str = "1") -> Entry
 
 def write_entry(store: Store, entry: Entry, now: datetime = T0) -> None:
     with store.transaction():
-        store.entries.apply(entry, now)
+        store.entries.apply(entry, now, MergePolicy({}))
 
 
 def make_config(tmp_path: Path, *webhooks: dict[str, Any], hub: str | None = None) -> Config:
@@ -162,8 +163,19 @@ def test_delivered_once_signed_with_the_contract_body(
     body = Webhook(SECRET).verify(got.body, got.headers)
     stored = store.entries.get("a")
     assert stored is not None
-    assert body == {"type": "entry.created", "timestamp": "2024-03-01T12:00:00Z", "data": stored.to_json()}
-    for field in ("key", "info_code", "title", "link", "categories", "published", "updated", "sources"):
+    as_printed = store.entries.to_json(stored, MergePolicy({}))  # as `feeds entries --json` prints it
+    assert body == {"type": "entry.created", "timestamp": "2024-03-01T12:00:00Z", "data": as_printed}
+    for field in (
+        "key",
+        "info_code",
+        "title",
+        "link",
+        "categories",
+        "published",
+        "updated",
+        "sources",
+        "copies",
+    ):
         assert field in body["data"]
     assert got.headers["content-type"] == "application/json"
 
@@ -376,11 +388,12 @@ import os, signal, sys
 from datetime import UTC, datetime
 sys.path.insert(0, {tests!r})
 from test_notify import make_entry
+from feeds.merge import MergePolicy
 from feeds.store import Store
 from feeds.store.outbox import EndpointFilter
 store = Store.open({db!r})
 with store.transaction():
-    store.entries.apply(make_entry("crash"), datetime(2024, 3, 1, 12, tzinfo=UTC))
+    store.entries.apply(make_entry("crash"), datetime(2024, 3, 1, 12, tzinfo=UTC), MergePolicy({{}}))
 if {fan_out!r}:
     store.outbox.register_endpoints([{url!r}], datetime(2024, 3, 1, 12, tzinfo=UTC))
     store.outbox.fan_out([EndpointFilter({url!r})], datetime(2024, 3, 1, 12, tzinfo=UTC))

@@ -61,7 +61,7 @@ def test_rescan_does_no_work_and_rewrites_nothing(project: Path, config: Config,
     assert first.new == 5
     before = snapshot(project / "public")
     again = run_cycle(config, store).summary
-    assert (again.new, again.updated, again.duplicate, again.skipped) == (0, 0, 0, 5)
+    assert (again.new, again.updated, again.duplicate, again.unchanged) == (0, 0, 0, 5)
     assert snapshot(project / "public") == before
 
 
@@ -70,7 +70,7 @@ def test_touched_file_is_confirmed_by_hash(project: Path, config: Config, store:
     ingest_local(config, store)
     os.utime(path, ns=(1, 1))
     summary = ingest_local(config, store)
-    assert (summary.skipped, summary.updated, summary.duplicate) == (1, 0, 0)
+    assert (summary.unchanged, summary.updated, summary.duplicate) == (1, 0, 0)
 
 
 def test_edited_post_is_an_update(project: Path, config: Config, store: Store) -> None:

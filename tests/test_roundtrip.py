@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from feeds import emit
+from feeds import emit, merge
 from feeds.config import SiteConfig
 from feeds.model import Category, EntryData, StoredEntry
 from feeds.normalize import normalize
@@ -27,7 +27,9 @@ ATOM = {"a": "http://www.w3.org/2005/Atom"}
 
 
 def stored(data: EntryData) -> StoredEntry:
-    return StoredEntry.first_copy(normalize(data, CategoryResolver({}), SITE.url, T0))
+    decision = merge.decide(None, [], normalize(data, CategoryResolver({}), SITE.url, T0), {}, T0)
+    assert decision.entry is not None
+    return decision.entry
 
 
 @settings(max_examples=80, deadline=None)

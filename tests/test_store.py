@@ -1,4 +1,4 @@
-"""The store on a real SQLite file: migrations, and new / update / duplicate across sources."""
+"""The store on a real SQLite file: migrations, copies per source, and the merged entry."""
 
 from __future__ import annotations
 
@@ -8,15 +8,19 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from conftest import DATA
 
 from feeds.errors import StoreError
+from feeds.merge import MergePolicy
 from feeds.model import Category, Entry, Outcome
 from feeds.store import Store
+from feeds.store.entries import NEAR_CANDIDATES
 from feeds.store.schema import LATEST
 
 T0 = datetime(2022, 1, 24, 14, 56, 53, tzinfo=UTC)
 ZQ = Category("zhengquanshibaowang", "证券时报网")
 DF = Category("dongfangcaifuwang", "东方财富网")
+POLICY = MergePolicy({"local": 100, "remote": 50, "remote-demo": 50, "other": 50}, timedelta(hours=72))
 
 
 def entry(**fields: object) -> Entry:
@@ -39,9 +43,9 @@ def entry(**fields: object) -> Entry:
     return replace(base, **fields)  # type: ignore[arg-type]
 
 
-def apply(store: Store, item: Entry, now: datetime = T0) -> Outcome:
+def apply(store: Store, item: Entry, now: datetime = T0, policy: MergePolicy = POLICY) -> Outcome:
     with store.transaction():
-        return store.entries.apply(item, now)
+        return store.entries.apply(item, now, policy).outcome
 
 
 def test_fresh_store_is_latest_and_wal(tmp_path: Path) -> None:
@@ -67,38 +71,6 @@ def test_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
         Store.open(path)
 
 
-def test_new_duplicate_update(store: Store) -> None:
-    assert apply(store, entry()) is Outcome.NEW
-    assert apply(store, entry()) is Outcome.DUPLICATE
-    later = T0 + timedelta(hours=1)
-    changed = entry(content="<p>改</p>", content_hash="h2", published=T0 + timedelta(days=3), updated=T0)
-    assert apply(store, changed, now=later) is Outcome.UPDATED
-    stored = store.entries.get("NW1")
-    assert stored is not None
-    assert stored.content == "<p>改</p>"
-    assert stored.published == T0  # the first copy's time is kept
-    assert stored.updated == later  # bumped to when the change was seen
-
-
-def test_copy_from_another_source_merges(store: Store) -> None:
-    apply(store, entry())
-    remote = entry(source="remote-demo", item_id="guid-9", categories=(DF,), content_hash="h1")
-    assert apply(store, remote) is Outcome.DUPLICATE
-    stored = store.entries.get("NW1")
-    assert stored is not None
-    assert stored.sources == ("local", "remote-demo")
-    assert stored.categories == ("dongfangcaifuwang", "zhengquanshibaowang")
-    assert [e.key for e in store.entries.recent("dongfangcaifuwang")] == ["NW1"]
-
-
-def test_two_wordings_do_not_flip_flop(store: Store) -> None:
-    apply(store, entry())
-    other = entry(source="remote", item_id="g", content_hash="h-remote")
-    assert apply(store, other) is Outcome.UPDATED
-    assert apply(store, other) is Outcome.DUPLICATE
-    assert apply(store, entry()) is Outcome.DUPLICATE  # the local copy did not change either
-
-
 def test_events_are_queued_with_the_change(store: Store) -> None:
     apply(store, entry())
     apply(store, entry())
@@ -109,7 +81,7 @@ def test_events_are_queued_with_the_change(store: Store) -> None:
 
 def test_rolled_back_change_queues_nothing(store: Store) -> None:
     with pytest.raises(RuntimeError), store.transaction():
-        store.entries.apply(entry(), T0)
+        store.entries.apply(entry(), T0, POLICY)
         raise RuntimeError("crash before commit")
     assert store.entries.count() == 0
     assert store.conn.execute("SELECT count(*) FROM events").fetchone()[0] == 0
@@ -123,20 +95,9 @@ def test_recent_is_newest_first_and_limited(store: Store) -> None:
     assert [e.key for e in store.entries.recent(None, limit=2)] == ["NW4", "NW3"]
 
 
-def test_changes_mark_their_feeds_dirty(store: Store) -> None:
-    apply(store, entry())
-    assert store.entries.dirty_feeds() == {"all", "zhengquanshibaowang"}
-    with store.transaction():
-        store.entries.clear_dirty(["all", "zhengquanshibaowang"])
-    apply(store, entry())  # a duplicate touches no feed
-    assert store.entries.dirty_feeds() == set()
-    apply(store, entry(source="remote", item_id="g", categories=(DF,), content_hash="h2"))
-    assert store.entries.dirty_feeds() == {"all", "dongfangcaifuwang", "zhengquanshibaowang"}
-
-
 def test_a_rolled_back_change_marks_nothing(store: Store) -> None:
     with pytest.raises(RuntimeError), store.transaction():
-        store.entries.apply(entry(), T0)
+        store.entries.apply(entry(), T0, POLICY)
         raise RuntimeError("crash before commit")
     assert store.entries.dirty_feeds() == set()
 
@@ -146,8 +107,9 @@ def test_a_rolled_back_change_marks_nothing(store: Store) -> None:
     [
         "DELETE FROM entry_categories WHERE key = ?",
         "SELECT key FROM entry_categories WHERE slug = ? ORDER BY published DESC, key LIMIT 50",
-        "SELECT categories FROM entry_sources WHERE key = ?",
-        "SELECT content_hash FROM entry_sources WHERE key = ? AND source = ? AND item_id = ?",
+        "SELECT key, source, item_id FROM copies WHERE key = ?",
+        "SELECT content_hash FROM copies WHERE key = ? AND source = ? AND item_id = ?",
+        NEAR_CANDIDATES,
     ],
 )
 def test_per_entry_queries_search_an_index(store: Store, query: str) -> None:
@@ -160,7 +122,7 @@ def test_per_entry_queries_search_an_index(store: Store, query: str) -> None:
 def test_a_rollback_does_not_leave_a_category_unrecorded(store: Store) -> None:
     """The repo skips re-writing category titles it wrote before; a rollback must reset that."""
     with pytest.raises(RuntimeError), store.transaction():
-        store.entries.apply(entry(key="NW1"), T0)
+        store.entries.apply(entry(key="NW1"), T0, POLICY)
         raise RuntimeError("this item failed; the transaction rolls back")
     apply(store, entry(key="NW2", item_id="2"))
     assert store.entries.categories() == [ZQ]
@@ -169,7 +131,157 @@ def test_a_rollback_does_not_leave_a_category_unrecorded(store: Store) -> None:
 def test_batches_commit_every_n_and_roll_back_only_the_open_batch(store: Store) -> None:
     with pytest.raises(RuntimeError), store.batches(2) as commit_point:
         for n in range(3):
-            store.entries.apply(entry(key=f"NW{n}", item_id=f"{n}"), T0)
+            store.entries.apply(entry(key=f"NW{n}", item_id=f"{n}"), T0, POLICY)
             commit_point()
         raise RuntimeError("crash with the third entry's batch open")
     assert sorted(e.key for e in store.entries.recent()) == ["NW0", "NW1"]
+
+
+def test_new_duplicate_update(store: Store) -> None:
+    assert apply(store, entry()) is Outcome.NEW
+    assert apply(store, entry()) is Outcome.DUPLICATE
+    later = T0 + timedelta(hours=1)
+    changed = entry(content="<p>改</p>", content_hash="h2")
+    assert apply(store, changed, now=later) is Outcome.UPDATED
+    stored = store.entries.get("NW1")
+    assert stored is not None
+    assert stored.content == "<p>改</p>"
+    assert stored.published == T0
+    assert stored.updated == later  # no newer date of its own: when the change was seen
+    redated = entry(content="<p>再改</p>", content_hash="h3", published=T0 + timedelta(days=3))
+    assert apply(store, redated, now=later + timedelta(hours=1)) is Outcome.UPDATED
+    stored = store.entries.get("NW1")
+    assert stored is not None and stored.published == stored.updated == T0 + timedelta(days=3)
+
+
+def test_every_copy_is_kept_and_the_entry_shows_the_best(store: Store) -> None:
+    remote = entry(
+        source="remote-demo", item_id="guid-9", categories=(DF,), title="短标题", content="<p>摘要</p>",
+        link="https://other.example/9", tags=("快讯",), content_hash="r1",
+    )  # fmt: skip
+    assert apply(store, remote) is Outcome.NEW
+    assert apply(store, entry(), now=T0 + timedelta(days=1)) is Outcome.UPDATED  # the local post outranks it
+    stored = store.entries.get("NW1")
+    assert stored is not None
+    assert (stored.title, stored.link, stored.content) == ("标题", "https://a.example/1", "<p>正文</p>")
+    assert stored.sources == ("local", "remote-demo")
+    assert stored.categories == ("dongfangcaifuwang", "zhengquanshibaowang")
+    assert stored.tags == ("证券时报网新闻", "快讯")
+    assert stored.updated == T0  # the canonical copy's own time, not when it arrived
+    assert [e.key for e in store.entries.recent("dongfangcaifuwang")] == ["NW1"]
+    assert {(c.source, c.title) for c in store.entries.copies("NW1")} == {
+        ("local", "标题"),
+        ("remote-demo", "短标题"),
+    }
+
+
+def test_a_lower_priority_copy_changing_queues_nothing_and_dirties_nothing(store: Store) -> None:
+    apply(store, entry())
+    apply(store, entry(source="remote", item_id="g", content="<p>摘要</p>", content_hash="r1"))
+    with store.transaction():
+        store.entries.clear_dirty(store.entries.dirty_feeds())
+    before = store.conn.execute("SELECT count(*) FROM events").fetchone()[0]
+    edited = entry(source="remote", item_id="g", content="<p>改写</p>", content_hash="r2")
+    assert apply(store, edited, now=T0 + timedelta(hours=2)) is Outcome.DUPLICATE
+    assert store.conn.execute("SELECT count(*) FROM events").fetchone()[0] == before
+    assert store.entries.dirty_feeds() == set()
+    assert {c.content for c in store.entries.copies("NW1")} == {"<p>正文</p>", "<p>改写</p>"}
+
+
+def test_changes_mark_their_feeds_dirty(store: Store) -> None:
+    apply(store, entry())
+    assert store.entries.dirty_feeds() == {"all", "zhengquanshibaowang"}
+    with store.transaction():
+        store.entries.clear_dirty(["all", "zhengquanshibaowang"])
+    apply(store, entry())  # a duplicate touches no feed
+    assert store.entries.dirty_feeds() == set()
+    apply(store, entry(source="remote", item_id="g", categories=(DF,), content_hash="h2"))
+    assert store.entries.dirty_feeds() == {"all", "dongfangcaifuwang", "zhengquanshibaowang"}
+
+
+def test_forgetting_a_copy_remerges_from_the_rest(store: Store) -> None:
+    apply(store, entry())
+    apply(store, entry(source="remote", item_id="g", title="转载", categories=(DF,), content_hash="r"))
+    with store.transaction():
+        store.entries.forget_copy("NW1", "local", "a.md", POLICY)
+    stored = store.entries.get("NW1")
+    assert stored is not None and (stored.title, stored.categories, stored.sources) == (
+        "转载",
+        ("dongfangcaifuwang",),
+        ("remote",),
+    )
+    assert [e.key for e in store.entries.recent("zhengquanshibaowang")] == []
+    with store.transaction():
+        store.entries.forget_copy("NW1", "remote", "g", POLICY)
+    assert store.entries.get("NW1") is not None  # no copies left: the entry stays as it was
+
+
+def test_changed_priorities_remerge_every_entry_once(store: Store) -> None:
+    apply(store, entry())
+    apply(store, entry(source="remote", item_id="g", title="转载", content_hash="r"))
+    assert store.entries.remerge_if_policy_changed(POLICY, T0, notify=True) == 0  # first: records it
+    flipped = MergePolicy({"local": 1, "remote": 50})
+    assert store.entries.remerge_if_policy_changed(flipped, T0, notify=True) == 1
+    stored = store.entries.get("NW1")
+    assert stored is not None and stored.title == "转载"
+    assert store.entries.remerge_if_policy_changed(flipped, T0, notify=True) == 0
+    types = [row[0] for row in store.conn.execute("SELECT type FROM events ORDER BY seq")]
+    assert types == ["entry.created", "entry.updated"]
+
+
+def near(key: str, source: str, title_key: str = "沪指收涨05", hours: float = 0) -> Entry:
+    return entry(
+        key=key, info_code=None, source=source, item_id=key, title_key=title_key,
+        published=T0 + timedelta(hours=hours), updated=T0 + timedelta(hours=hours), content_hash=key,
+    )  # fmt: skip
+
+
+def test_near_duplicates_join_one_entry_within_the_window(store: Store) -> None:
+    assert apply(store, near("guid:a", "remote")) is Outcome.NEW
+    assert apply(store, near("guid:b", "other", hours=71)) is not Outcome.NEW
+    assert apply(store, near("guid:c", "other", hours=-80)) is Outcome.NEW  # outside the 72 h window
+    assert apply(store, near("guid:d", "other", title_key="沪指收跌05")) is Outcome.NEW
+    assert sorted(c.item_id for c in store.entries.copies("guid:a")) == ["guid:a", "guid:b"]
+    assert apply(store, near("guid:b", "other", hours=71)) is Outcome.DUPLICATE  # found again next fetch
+    assert store.entries.count() == 3
+
+
+def test_near_duplicates_off_keeps_them_apart(store: Store) -> None:
+    off = MergePolicy(POLICY.priorities, None)
+    apply(store, near("guid:a", "remote"), policy=off)
+    assert apply(store, near("guid:b", "other"), policy=off) is Outcome.NEW
+
+
+def test_an_infocode_entry_never_takes_a_near_duplicate(store: Store) -> None:
+    apply(store, entry(title_key="沪指收涨05"))
+    assert apply(store, near("guid:a", "remote")) is Outcome.NEW
+
+
+def load_v1(path: Path) -> None:
+    """A store written by the previous release (the shipped examples after `make run`)."""
+    conn = sqlite3.connect(path)
+    conn.executescript((DATA / "stores" / "v1-examples.sql").read_text(encoding="utf-8"))
+    conn.execute("PRAGMA user_version = 1")
+    conn.close()
+
+
+def test_migration_from_v1_keeps_every_entry_and_source(tmp_path: Path) -> None:
+    path = tmp_path / "feeds.db"
+    load_v1(path)
+    old = sqlite3.connect(path)
+    entries = {row[0] for row in old.execute("SELECT key FROM entries")}
+    copies = set(old.execute("SELECT key, source, item_id FROM entry_sources"))
+    sources = set(old.execute("SELECT name, url, etag FROM sources"))
+    old.close()
+    with Store.open(path) as store:
+        assert store.version == LATEST
+        assert {e.key for e in store.entries.recent()} == entries
+        migrated = set(store.conn.execute("SELECT key, source, item_id FROM copies"))
+        assert migrated == copies
+        assert {row[0] for row in store.conn.execute("SELECT name FROM sources")} == {s[0] for s in sources}
+        unknown = store.conn.execute("SELECT DISTINCT source FROM copies WHERE content_hash = ''").fetchall()
+        assert unknown  # the previous release kept only one text per entry
+        for (source,) in unknown:  # ... so those sources are read again in full on the next run
+            row = store.conn.execute("SELECT body_hash FROM sources WHERE name = ?", (source,)).fetchone()
+            files = store.conn.execute("SELECT min(size) FROM files WHERE source = ?", (source,)).fetchone()
+            assert (row is not None and row[0] is None) or files[0] == -1

@@ -6,8 +6,10 @@ SAX mode would, quirks included (relative guids resolved, the guid standing in f
 first title wins), and steps aside (returns ``None``) on anything it does not mirror, so feedparser
 reads every unusual or broken feed. ``_json_items`` reads JSON Feed. Each yields ``_RawItem`` values
 and ``_entry`` alone turns those into ``EntryData`` (dates, ids, categories), so the paths cannot
-drift apart there. tests/test_parse_feed.py checks that both XML paths agree on the fixtures and on
-generated feeds (hypothesis).
+drift apart there; ``_finish`` decides which items are kept, so no item is dropped silently: one with
+only text gets an id derived from that text, and one with nothing at all is listed, by position and
+with the reason, in ``ParsedFeed.skipped``. tests/test_parse_feed.py checks that both XML paths agree
+on the fixtures and on generated feeds (hypothesis).
 
 Safety: bytes are decoded here (declared charset → UTF-8 → GB18030), then handed to the parsers as
 UTF-8. A DOCTYPE with an internal subset is removed before any parser sees it, so neither external
@@ -21,6 +23,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import functools
+import hashlib
 import html
 import io
 import json
@@ -115,10 +118,10 @@ class ParseContext:
 
 @dataclass(frozen=True, slots=True)
 class ParsedFeed:
-    """One parsed body: its items, how many were unusable, and what the feed said about polling."""
+    """One parsed body: its items, the ones it could not use (and why), and what it said about polling."""
 
     items: tuple[EntryData, ...]
-    skipped: int  # items with neither id, link nor title
+    skipped: tuple[str, ...]  # one reason per unusable item, naming it by position: "item 3: empty (...)"
     ttl: int | None  # RSS <ttl>, minutes
     warning: str | None  # the feed was malformed but still yielded items
     parser: str  # "lxml", "feedparser" or "json": which path read it
@@ -144,6 +147,7 @@ class _RawItem:
     updated: str | None = None
     terms: tuple[str, ...] = ()
     base: str | None = None
+    unusable: str | None = None  # why the reader could not read it at all (a JSON item that is no object)
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,9 +179,16 @@ def parse_feed(
 
 
 def _finish(raw: _RawFeed, ctx: ParseContext, parser: str) -> ParsedFeed:
-    entries = [_entry(item, ctx) for item in raw.items]
-    kept = tuple(entry for entry in entries if entry is not None)
-    return ParsedFeed(kept, len(entries) - len(kept), raw.ttl, raw.warning, parser, len(kept))
+    """Every reader ends here, so all of them keep the same items and word the same skip reasons."""
+    kept: list[EntryData] = []
+    skipped: list[str] = []
+    for position, item in enumerate(raw.items, start=1):
+        reason = _why_unusable(item)
+        if reason is None:
+            kept.append(_entry(item, ctx))
+        else:
+            skipped.append(f"item {position}: {reason}")
+    return ParsedFeed(tuple(kept), tuple(skipped), raw.ttl, raw.warning, parser, len(kept))
 
 
 # ---- bytes → text --------------------------------------------------------------------------------
@@ -593,7 +604,7 @@ def _json_items(text: str, url: str) -> _RawFeed:
 
 def _json_item(item: object, url: str) -> _RawItem:
     if not isinstance(item, dict):
-        return _RawItem()  # counted as skipped
+        return _RawItem(unusable="not a JSON object")
     link = _json_str(item.get("url")) or _json_str(item.get("external_url"))
     content = _json_str(item.get("content_html"))
     text = _json_str(item.get("content_text"))
@@ -628,31 +639,52 @@ def _json_str(value: object) -> str | None:
 # ---- raw item → EntryData -----------------------------------------------------------------------
 
 
-def _entry(raw: _RawItem, ctx: ParseContext) -> EntryData | None:
+def _why_unusable(raw: _RawItem) -> str | None:
+    """Why an item cannot become an entry, or ``None``; any text is enough, so short news flashes
+    with neither title, link nor id are kept rather than lost."""
+    if raw.unusable:
+        return raw.unusable
+    if raw.guid or _usable_link(raw.link) or raw.title or _text(raw).strip():
+        return None
+    return "empty (no title, link, id or text)"
+
+
+def _entry(raw: _RawItem, ctx: ParseContext) -> EntryData:
     """The one place dates, ids and categories are decided, whichever reader found the item."""
     guid, link, title = raw.guid or None, _usable_link(raw.link), raw.title or ""
-    item_id = guid or link or title
-    if not item_id:
-        return None
+    raw_date = raw.published or raw.updated or ""
+    item_id = guid or link or title or _text_id(_text(raw), raw_date)
     published, updated, is_fetch_time = _dates(raw, ctx)
     terms = tuple(dict.fromkeys(raw.terms))
     return EntryData(
         source=ctx.source,
         item_id=item_id,
         title=title,
-        content=raw.content or raw.summary or "",
+        content=_text(raw),
         link=link,
         guid=guid,
         summary=(raw.summary or None) if raw.content else None,  # else it is the content already
         author=raw.author or None,
         published=published,
         updated=updated,
-        raw_date=raw.published or raw.updated or "",
+        raw_date=raw_date,
         categories=(ctx.category,) if ctx.category else terms,
         tags=terms,
         base_url=raw.base or ctx.url,
         date_is_fetch_time=is_fetch_time,
     )
+
+
+def _text(raw: _RawItem) -> str:
+    """The item's HTML body: the full content, else the summary."""
+    return raw.content or raw.summary or ""
+
+
+def _text_id(text: str, raw_date: str) -> str:
+    """An id for an item that brings none: derived from what it says and its date, so the same item
+    gets the same id on every fetch (and is not stored again) until its text changes."""
+    digest = hashlib.sha256(f"{text}\0{raw_date}".encode("utf-8", "surrogatepass")).hexdigest()
+    return f"sha256:{digest[:32]}"
 
 
 def _usable_link(link: str | None) -> str | None:

@@ -101,7 +101,7 @@ class FetchResult:
     source: str
     items: tuple[EntryData, ...]
     failure: ItemFailure | None
-    skipped_items: int
+    skipped: tuple[str, ...]  # why each unusable item in the body was left out (ParsedFeed.skipped)
     outcome: FetchStatus
     state: SourceState
     parser: str | None = None  # "lxml", "feedparser" or "json" when a body was parsed
@@ -394,7 +394,7 @@ class Fetcher:
             ttl=plan.row.ttl,
         )
         if digest == plan.row.body_hash:
-            return FetchResult(plan.remote.name, (), None, 0, FetchStatus.UNCHANGED, state)
+            return FetchResult(plan.remote.name, (), None, (), FetchStatus.UNCHANGED, state)
         context = replace(plan.context, url=response.url) if not plan.is_file else plan.context
         try:
             parsed = await self._parse(body, context, response.headers.get("content-type"))
@@ -673,7 +673,7 @@ def _not_modified(plan: _Plan, response: _Response, now: datetime) -> FetchResul
         last_modified=response.headers.get("last-modified") or plan.row.last_modified,
         floor=_floor(response.headers, plan.row.ttl, now),
     )
-    return FetchResult(plan.remote.name, (), None, 0, FetchStatus.NOT_MODIFIED, state)
+    return FetchResult(plan.remote.name, (), None, (), FetchStatus.NOT_MODIFIED, state)
 
 
 def _floor(headers: Mapping[str, str], ttl: int | None, now: datetime) -> datetime | None:
@@ -685,19 +685,19 @@ def _gone(plan: _Plan, response: _Response) -> FetchResult:
     reason = "HTTP 410 Gone: polling stopped until the config URL changes or the source is re-enabled"
     state = _base_state(plan, "410", error=reason)
     failure = ItemFailure(plan.remote.name, response.url, reason)
-    return FetchResult(plan.remote.name, (), failure, 0, FetchStatus.GONE, state)
+    return FetchResult(plan.remote.name, (), failure, (), FetchStatus.GONE, state)
 
 
 def _error(plan: _Plan, exc: FetchError, retry_after: datetime | None) -> FetchResult:
     reason = " ".join(exc.reason.split())[:300]
     state = _base_state(plan, exc.kind, error=reason, retry_after=retry_after)
     failure = ItemFailure(plan.remote.name, exc.url, reason)
-    return FetchResult(plan.remote.name, (), failure, 0, FetchStatus.ERROR, state)
+    return FetchResult(plan.remote.name, (), failure, (), FetchStatus.ERROR, state)
 
 
 def _deferred(plan: _Plan, until: datetime) -> FetchResult:
     state = _base_state(plan, "deferred", retry_after=until)
-    return FetchResult(plan.remote.name, (), None, 0, FetchStatus.DEFERRED, state)
+    return FetchResult(plan.remote.name, (), None, (), FetchStatus.DEFERRED, state)
 
 
 def _judge_network(held: list[FetchResult], reached: set[str]) -> Iterator[FetchResult]:

@@ -1,4 +1,8 @@
-"""SQL for news items: entries, their copies per source, categories, local file index, failures, events."""
+"""SQL for news items: entries, their copies per source, categories, local file index, failures, events.
+
+What storing a copy does is decided by ``feeds.merge`` (a pure function over the stored copies and
+the incoming one); this module reads what it needs and carries the decision out.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +14,9 @@ from datetime import datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from feeds.dedup import decide
-from feeds.model import Category, Entry, ItemFailure, Outcome, StoredEntry
+from feeds import merge
+from feeds.merge import Decision, MergePolicy, NearCandidate
+from feeds.model import Category, Copy, Entry, ItemFailure, Outcome, StoredEntry
 from feeds.timefmt import iso, parse_iso
 
 if TYPE_CHECKING:
@@ -33,13 +38,52 @@ _ENTRY_COLUMNS = ", ".join(
         "content_hash",
     ]
 )
+_COPY_COLUMNS = ", ".join(
+    [
+        "key",
+        "source",
+        "item_id",
+        "info_code",
+        "title",
+        "link",
+        "content",
+        "summary",
+        "author",
+        "published",
+        "updated",
+        "categories",
+        "tags",
+        "content_hash",
+        "first_seen",
+        "raw_date",
+        "date_is_fetch_time",
+        "title_key",
+    ]
+)
 
-
-_INSERT_ENTRY = (
-    f"INSERT INTO entries ({_ENTRY_COLUMNS}, first_seen) VALUES ({', '.join('?' * 13)}) "
-    "ON CONFLICT (key) DO NOTHING"
+_INSERT_ENTRY = f"INSERT INTO entries ({_ENTRY_COLUMNS}, first_seen) VALUES ({', '.join('?' * 13)})"
+_UPDATE_ENTRY = (
+    "UPDATE entries SET info_code = ?, title = ?, link = ?, content = ?, summary = ?, author = ?, "
+    "published = ?, updated = ?, categories = ?, tags = ?, content_hash = ? WHERE key = ?"
+)
+_UPSERT_COPY = (
+    f"INSERT INTO copies ({_COPY_COLUMNS}, last_seen) VALUES ({', '.join('?' * 19)}) "
+    "ON CONFLICT (key, source, item_id) DO UPDATE SET info_code = excluded.info_code, "
+    "title = excluded.title, link = excluded.link, content = excluded.content, "
+    "summary = excluded.summary, author = excluded.author, published = excluded.published, "
+    "updated = excluded.updated, categories = excluded.categories, tags = excluded.tags, "
+    "content_hash = excluded.content_hash, raw_date = excluded.raw_date, "
+    "date_is_fetch_time = excluded.date_is_fetch_time, title_key = excluded.title_key, "
+    "last_seen = excluded.last_seen"
 )
 _INSERT_CATEGORY = "INSERT INTO entry_categories (slug, key, published) VALUES (?, ?, ?)"
+# Stored copies a new copy without an infoCode may be a near-duplicate of (merge.near_duplicate_of).
+NEAR_CANDIDATES = (
+    "SELECT c.key, c.published FROM copies AS c JOIN entries AS e ON e.key = c.key "
+    "WHERE c.title_key = ? AND c.title_key != '' AND c.published BETWEEN ? AND ? "
+    "AND c.date_is_fetch_time = 0 AND e.info_code IS NULL"
+)
+_FINGERPRINT = "merge_fingerprint"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,137 +105,163 @@ class EntryRepo:
     # ---- entries ---------------------------------------------------------------------------
 
     def get(self, key: str) -> StoredEntry | None:
-        row = self._conn.execute(f"SELECT {_ENTRY_COLUMNS} FROM entries WHERE key = ?", (key,)).fetchone()
-        return None if row is None else self._with_sources(_entry_from_row(row))
+        entry = self._row(key)
+        return None if entry is None else self._with_sources(entry)
 
-    def apply(self, entry: Entry, now: datetime, notify: bool = True) -> Outcome:
-        """Store one normalized copy: new entry, update, or duplicate. Call inside a transaction.
+    def copies(self, key: str) -> list[Copy]:
+        """Every source's copy of the entry, in no particular order (``merge.ranked`` orders them)."""
+        rows = self._conn.execute(f"SELECT {_COPY_COLUMNS} FROM copies WHERE key = ?", (key,))
+        return [_copy_from_row(row) for row in rows]
+
+    def apply(self, entry: Entry, now: datetime, policy: MergePolicy, notify: bool = True) -> Decision:
+        """Store one source's copy and re-merge its entry as ``merge.decide`` says. Call inside a
+        transaction.
 
         In the same transaction, a change marks the feeds it touches for rebuilding (the schema's
         triggers do it) and, with ``notify`` (webhooks configured), queues an outbox event: both
-        happen exactly when the change commits. A duplicate whose copy is unchanged costs two reads.
+        happen exactly when the change commits. A copy its source sent unchanged costs one read.
         """
         self.save_categories(entry.categories)
-        slugs = entry.slugs
-        if self._insert(entry, slugs, now):  # one statement decides "new" and stores it
-            self._save_copy(entry, slugs, now)
-            if notify:
-                self._queue_event("entry.created", StoredEntry.first_copy(entry), now)
-            return Outcome.NEW
-        stored = self._conn.execute(
-            "SELECT content_hash, updated FROM entries WHERE key = ?", (entry.key,)
-        ).fetchone()
-        copy = self._conn.execute(
-            "SELECT content_hash, categories FROM entry_sources WHERE key = ? AND source = ? AND item_id = ?",
+        stored_hash = self._copy_hash(entry)
+        if stored_hash is not None and merge.same_copy(stored_hash, entry):
+            return Decision(Outcome.DUPLICATE, None, None, None)
+        stored = self._row(entry.key)
+        if stored is None and stored_hash is None:
+            entry = self._near_key(entry, policy)
+            stored = self._row(entry.key)
+        copies = self.copies(entry.key) if stored is not None else []
+        decision = merge.decide(stored, copies, entry, policy.priorities, now)
+        self._carry_out(decision, stored, policy, now, notify)
+        return decision
+
+    def _carry_out(
+        self, decision: Decision, stored: StoredEntry | None, policy: MergePolicy, now: datetime, notify: bool
+    ) -> None:
+        if decision.entry is not None:
+            self._write_entry(decision.entry, stored, now)
+        if decision.copy is not None:
+            self._write_copy(decision.copy, now)
+        if decision.event is not None and decision.entry is not None and notify:
+            data = decision.entry.to_json(merge.copies_json(decision.copies, policy.priorities))
+            self._queue_event(decision.event, decision.entry, data, now)
+
+    def _copy_hash(self, entry: Entry) -> str | None:
+        row = self._conn.execute(
+            "SELECT content_hash FROM copies WHERE key = ? AND source = ? AND item_id = ?",
             (entry.key, entry.source, entry.item_id),
         ).fetchone()
-        outcome = decide(stored[0], None if copy is None else copy[0], entry.content_hash)
-        if outcome is Outcome.UPDATED:
-            self._update(entry, updated=_bumped(parse_iso(stored[1]), entry.updated, now))
-        if copy is None or copy[0] != entry.content_hash or copy[1] != _dumps_strings(slugs):
-            self._save_copy(entry, slugs, now)
-            self._refresh_categories(entry.key)
-        if outcome is Outcome.UPDATED and notify:
-            self.add_event("entry.updated", entry.key, now)
-        return outcome
+        return None if row is None else str(row[0])
+
+    def _near_key(self, entry: Entry, policy: MergePolicy) -> Entry:
+        """An unseen key whose copy is a near-duplicate of a stored entry joins that entry."""
+        if policy.near_window is None or not entry.title_key or entry.info_code or entry.date_is_fetch_time:
+            return entry
+        low, high = entry.published - policy.near_window, entry.published + policy.near_window
+        rows = self._conn.execute(NEAR_CANDIDATES, (entry.title_key, iso(low), iso(high)))
+        candidates = [NearCandidate(key, parse_iso(published)) for key, published in rows]
+        found = merge.near_duplicate_of(entry, entry.title_key, candidates, policy.near_window)
+        return entry if found is None else replace(entry, key=found)
+
+    def _row(self, key: str) -> StoredEntry | None:
+        row = self._conn.execute(f"SELECT {_ENTRY_COLUMNS} FROM entries WHERE key = ?", (key,)).fetchone()
+        return None if row is None else _entry_from_row(row)
+
+    def _write_entry(self, entry: StoredEntry, before: StoredEntry | None, now: datetime) -> None:
+        """Insert or update the entry row; its category rows follow its categories and date."""
+        published = iso(entry.published)
+        categories = _dumps_strings(entry.categories)
+        values = (
+            entry.info_code,
+            entry.title,
+            entry.link,
+            entry.content,
+            entry.summary,
+            entry.author,
+            published,
+            iso(entry.updated),
+            categories,
+            _dumps_strings(entry.tags),
+            entry.content_hash,
+        )
+        if before is None:
+            self._conn.execute(_INSERT_ENTRY, (entry.key, *values, iso(now)))
+        else:
+            self._conn.execute(_UPDATE_ENTRY, (*values, entry.key))
+            if before.categories == entry.categories and before.published == entry.published:
+                return
+            self._conn.execute("DELETE FROM entry_categories WHERE key = ?", (entry.key,))
+        for slug in entry.categories:  # mostly one: a plain execute costs less than executemany's setup
+            self._conn.execute(_INSERT_CATEGORY, (slug, entry.key, published))
+
+    def _write_copy(self, copy: Copy, now: datetime) -> None:
+        self._conn.execute(
+            _UPSERT_COPY,
+            (
+                copy.key,
+                copy.source,
+                copy.item_id,
+                copy.info_code,
+                copy.title,
+                copy.link,
+                copy.content,
+                copy.summary,
+                copy.author,
+                iso(copy.published),
+                iso(copy.updated),
+                _dumps_strings(copy.categories),
+                _dumps_strings(copy.tags),
+                copy.content_hash,
+                iso(copy.first_seen),
+                copy.raw_date,
+                int(copy.date_is_fetch_time),
+                copy.title_key,
+                iso(now),
+            ),
+        )
+
+    def forget_copy(self, key: str, source: str, item_id: str, policy: MergePolicy) -> None:
+        """A post file is gone or now yields another key: drop its copy and re-merge the entry from
+        the rest (with none left, the entry stays as it was: feeds keep history)."""
+        self._conn.execute(
+            "DELETE FROM copies WHERE key = ? AND source = ? AND item_id = ?", (key, source, item_id)
+        )
+        self._remerge(key, policy)
+
+    def _remerge(self, key: str, policy: MergePolicy) -> bool:
+        stored = self._row(key)
+        if stored is None:
+            return False
+        entry = merge.recompute(stored, self.copies(key), policy.priorities)
+        if entry is not None:
+            self._write_entry(entry, stored, stored.updated)  # first_seen is not written on updates
+        return entry is not None
+
+    def remerge_if_policy_changed(self, policy: MergePolicy, now: datetime, notify: bool) -> int:
+        """Re-merge every entry when the priorities differ from the last merge's: a config change
+        takes effect on the next run or build, without fetching. Returns the entries that changed."""
+        row = self._conn.execute("SELECT value FROM meta WHERE name = ?", (_FINGERPRINT,)).fetchone()
+        if row is not None and row[0] == policy.fingerprint:
+            return 0
+        changed = 0
+        with self._store.transaction():
+            keys = [key for (key,) in self._conn.execute("SELECT DISTINCT key FROM copies ORDER BY key")]
+            for key in keys:
+                if self._remerge(key, policy):
+                    changed += 1
+                    if notify:
+                        self.add_event("entry.updated", key, now, policy)
+            self._conn.execute(
+                "INSERT INTO meta (name, value) VALUES (?, ?) "
+                "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                (_FINGERPRINT, policy.fingerprint),
+            )
+        return changed
 
     def dirty_feeds(self) -> set[str]:
         return {row[0] for row in self._conn.execute("SELECT slug FROM dirty_feeds")}
 
     def clear_dirty(self, slugs: Iterable[str]) -> None:
         self._conn.executemany("DELETE FROM dirty_feeds WHERE slug = ?", [(slug,) for slug in slugs])
-
-    def _save_copy(self, entry: Entry, slugs: tuple[str, ...], now: datetime) -> None:
-        self._conn.execute(
-            """INSERT INTO entry_sources
-                   (key, source, item_id, content_hash, categories, raw_date, date_is_fetch_time,
-                    first_seen, last_seen)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-               ON CONFLICT (key, source, item_id) DO UPDATE SET
-                   content_hash = excluded.content_hash, categories = excluded.categories,
-                   raw_date = excluded.raw_date, last_seen = excluded.last_seen""",
-            (
-                entry.key,
-                entry.source,
-                entry.item_id,
-                entry.content_hash,
-                _dumps_strings(slugs),
-                entry.raw_date,
-                int(entry.date_is_fetch_time),
-                iso(now),
-                iso(now),
-            ),
-        )
-
-    def _insert(self, entry: Entry, slugs: tuple[str, ...], now: datetime) -> bool:
-        """Insert a new entry with its categories; False (and nothing written) when the key exists."""
-        published = iso(entry.published)
-        cursor = self._conn.execute(
-            _INSERT_ENTRY,
-            (
-                entry.key,
-                entry.info_code,
-                entry.title,
-                entry.link,
-                entry.content,
-                entry.summary,
-                entry.author,
-                published,
-                iso(max(entry.updated, entry.published)),
-                _dumps_strings(slugs),
-                _dumps_strings(entry.tags),
-                entry.content_hash,
-                iso(now),
-            ),
-        )
-        if cursor.rowcount != 1:
-            return False
-        for slug in slugs:  # mostly one: a plain execute costs less than executemany's setup
-            self._conn.execute(_INSERT_CATEGORY, (slug, entry.key, published))
-        return True
-
-    def _update(self, entry: Entry, updated: datetime) -> None:
-        """Take the new copy's text; keep the first published time (never re-stamped)."""
-        self._conn.execute(
-            """UPDATE entries SET info_code = COALESCE(?, info_code), title = ?, link = COALESCE(?, link),
-                   content = ?, summary = ?, author = ?, updated = ?, tags = ?, content_hash = ?
-               WHERE key = ?""",
-            (
-                entry.info_code,
-                entry.title,
-                entry.link,
-                entry.content,
-                entry.summary,
-                entry.author,
-                iso(updated),
-                _dumps_strings(entry.tags),
-                entry.content_hash,
-                entry.key,
-            ),
-        )
-
-    def _refresh_categories(self, key: str) -> None:
-        """An entry is in the union of the categories its copies gave it."""
-        slugs: set[str] = set()
-        for (categories,) in self._conn.execute("SELECT categories FROM entry_sources WHERE key = ?", (key,)):
-            slugs.update(json.loads(categories))
-        ordered = sorted(slugs)
-        current = self._conn.execute(
-            "SELECT categories, published FROM entries WHERE key = ?", (key,)
-        ).fetchone()
-        if current[0] == _dumps(ordered):
-            return
-        self._conn.execute("UPDATE entries SET categories = ? WHERE key = ?", (_dumps(ordered), key))
-        self._conn.execute("DELETE FROM entry_categories WHERE key = ?", (key,))
-        self._conn.executemany(_INSERT_CATEGORY, [(slug, key, current[1]) for slug in ordered])
-
-    def forget_copy(self, key: str, source: str, item_id: str) -> None:
-        """A file now yields another key (its infoCode changed): drop its old copy's category claim."""
-        self._conn.execute(
-            "DELETE FROM entry_sources WHERE key = ? AND source = ? AND item_id = ?", (key, source, item_id)
-        )
-        if self._conn.execute("SELECT 1 FROM entry_sources WHERE key = ? LIMIT 1", (key,)).fetchone():
-            self._refresh_categories(key)
 
     def recent(self, category: str | None = None, limit: int | None = None) -> list[StoredEntry]:
         """Newest first (published, then key, so ties are ordered the same every time)."""
@@ -215,7 +285,7 @@ class EntryRepo:
         names = [
             row[0]
             for row in self._conn.execute(
-                "SELECT DISTINCT source FROM entry_sources WHERE key = ? ORDER BY source", (entry.key,)
+                "SELECT DISTINCT source FROM copies WHERE key = ? ORDER BY source", (entry.key,)
             )
         ]
         return replace(entry, sources=tuple(names))
@@ -293,26 +363,27 @@ class EntryRepo:
 
     # ---- outbox ----------------------------------------------------------------------------
 
-    def add_event(self, event_type: str, entry_key: str, now: datetime) -> str:
+    def add_event(self, event_type: str, entry_key: str, now: datetime, policy: MergePolicy) -> str:
         """Queue a webhook event carrying the entry as ``feeds entries --json`` prints it."""
         entry = self.get(entry_key)
         assert entry is not None, "add_event follows a write of the same entry"
-        return self._queue_event(event_type, entry, now)
+        return self._queue_event(event_type, entry, self.to_json(entry, policy), now)
 
-    def _queue_event(self, event_type: str, entry: StoredEntry, now: datetime) -> str:
+    def to_json(self, entry: StoredEntry, policy: MergePolicy) -> dict[str, object]:
+        """The entry with its copies, as ``feeds entries --json`` prints it and webhooks carry it."""
+        return entry.to_json(merge.copies_json(self.copies(entry.key), policy.priorities))
+
+    def _queue_event(
+        self, event_type: str, entry: StoredEntry, data: dict[str, object], now: datetime
+    ) -> str:
         event_id = f"msg_{now.strftime('%Y%m%d%H%M%S')}_{secrets.token_hex(8)}"
-        payload = {"type": event_type, "timestamp": iso(now), "data": entry.to_json()}
+        payload = {"type": event_type, "timestamp": iso(now), "data": data}
         self._conn.execute(
             "INSERT INTO events (id, type, entry_key, categories, payload, created) "
             "VALUES (?, ?, ?, ?, ?, ?)",
             (event_id, event_type, entry.key, _dumps(entry.categories), _dumps(payload), iso(now)),
         )
         return event_id
-
-
-def _bumped(stored_updated: datetime, incoming_updated: datetime, now: datetime) -> datetime:
-    """An update's new ``updated``: the copy's own time if it moved forward, else when we saw the change."""
-    return incoming_updated if incoming_updated > stored_updated else max(now, stored_updated)
 
 
 @lru_cache(maxsize=1024)
@@ -341,4 +412,29 @@ def _entry_from_row(row: tuple[Any, ...]) -> StoredEntry:
         tags=tuple(json.loads(tags)),
         sources=(),
         content_hash=digest,
+    )
+
+
+def _copy_from_row(row: tuple[Any, ...]) -> Copy:
+    (key, source, item_id, info_code, title, link, content, summary, author, published, updated,
+     categories, tags, digest, first_seen, raw_date, fetch_time, title_key) = row  # fmt: skip
+    return Copy(
+        key=key,
+        source=source,
+        item_id=item_id,
+        info_code=info_code,
+        title=title,
+        link=link,
+        content=content,
+        summary=summary,
+        author=author,
+        published=parse_iso(published),
+        updated=parse_iso(updated),
+        categories=tuple(json.loads(categories)),
+        tags=tuple(json.loads(tags)),
+        content_hash=digest,
+        first_seen=parse_iso(first_seen),
+        raw_date=raw_date,
+        date_is_fetch_time=bool(fetch_time),
+        title_key=title_key,
     )

@@ -219,10 +219,77 @@ def _v1(conn: sqlite3.Connection) -> None:
     conn.executescript(f"BEGIN;{V1}{V1_SOURCES}{V1_DELIVERY}")
 
 
+V2 = """
+-- Every source's latest copy of a news item, as it came in (normalized): the entry row is computed
+-- from these (feeds/merge.py). A rowid table: copies carry whole articles, too big for WITHOUT ROWID.
+CREATE TABLE copies (
+    key TEXT NOT NULL REFERENCES entries (key) ON DELETE CASCADE,
+    source TEXT NOT NULL,
+    item_id TEXT NOT NULL,
+    info_code TEXT,
+    title TEXT NOT NULL,
+    link TEXT,
+    content TEXT NOT NULL,
+    summary TEXT,
+    author TEXT,
+    published TEXT NOT NULL,       -- the copy's own date, else when it was first seen
+    updated TEXT NOT NULL,         -- this version's time
+    categories TEXT NOT NULL,      -- JSON list of slugs this copy put the entry in
+    tags TEXT NOT NULL,            -- JSON list
+    content_hash TEXT NOT NULL,    -- '' when migration 2 could not know the copy's own text
+    raw_date TEXT,
+    date_is_fetch_time INTEGER NOT NULL DEFAULT 0,
+    title_key TEXT NOT NULL DEFAULT '',  -- normalized title, only for copies without an infoCode
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    UNIQUE (key, source, item_id)
+);
+CREATE INDEX copies_by_title ON copies (title_key, published) WHERE title_key != '';
+
+-- Small facts about the store as a whole, such as the fingerprint of the merge's priorities.
+CREATE TABLE meta (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+"""
+
+# Version 1 kept one row per entry and, per source, only a digest of its copy. A copy whose digest is
+# the entry's gets the entry's text; the others cannot be known, so they get the entry's text with an
+# empty digest, and their sources are read again in full on the next run (local files by clearing
+# their size, remote feeds by forgetting their validators) to bring in each copy's own text.
+_V2_COPIES = """
+INSERT INTO copies (key, source, item_id, info_code, title, link, content, summary, author,
+                    published, updated, categories, tags, content_hash, raw_date, date_is_fetch_time,
+                    first_seen, last_seen)
+SELECT e.key, s.source, s.item_id, e.info_code, e.title, e.link, e.content, e.summary, e.author,
+       e.published, e.updated, s.categories, e.tags,
+       CASE WHEN s.content_hash = e.content_hash THEN s.content_hash ELSE '' END,
+       s.raw_date, s.date_is_fetch_time, s.first_seen, s.last_seen
+FROM entry_sources AS s JOIN entries AS e ON e.key = s.key;
+UPDATE files SET size = -1
+WHERE EXISTS (SELECT 1 FROM copies AS c
+              WHERE c.content_hash = '' AND c.source = files.source AND c.item_id = files.path);
+UPDATE sources SET etag = NULL, last_modified = NULL, body_hash = NULL
+WHERE name IN (SELECT source FROM copies WHERE content_hash = '');
+DROP TABLE entry_sources;
+"""
+
+
+def _v2(conn: sqlite3.Connection) -> None:
+    from feeds.titles import title_key  # the normalized titles near-duplicates are matched on
+
+    conn.executescript(f"BEGIN;{V2}{_V2_COPIES}")
+    rows = conn.execute("SELECT rowid, title FROM copies WHERE info_code IS NULL").fetchall()
+    conn.executemany(
+        "UPDATE copies SET title_key = ? WHERE rowid = ?",
+        [(title_key(title), rowid) for rowid, title in rows],
+    )
+
+
 Migration = Callable[[sqlite3.Connection], None]
 
 # Append only: MIGRATIONS[i] takes the database from version i to i + 1.
-MIGRATIONS: list[Migration] = [_v1]
+MIGRATIONS: list[Migration] = [_v1, _v2]
 LATEST = len(MIGRATIONS)
 
 # The tables each version must have: checked after its migration, inside its transaction.
@@ -241,3 +308,4 @@ EXPECTED_TABLES: dict[int, frozenset[str]] = {
         }
     ),
 }
+EXPECTED_TABLES[2] = (EXPECTED_TABLES[1] - {"entry_sources"}) | {"copies", "meta"}

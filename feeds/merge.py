@@ -1,0 +1,279 @@
+"""The merge policy: which copy of a news item the entry shows, and what storing a copy changes.
+
+Every source's latest copy of an item is kept (``Copy``); the entry readers see is computed from
+them, never from the order they arrived in:
+
+- the canonical copy is the one of highest source priority; ties go to the copy first seen, then
+  to the source name (and the item id, for two copies from one source);
+- title, link, content, summary and author come from the canonical copy; categories are the union
+  over all copies; tags are the canonical copy's, then the others' new ones; ``published`` is the
+  earliest date a copy gave itself (the fetch time only when none did); ``updated`` is the canonical
+  copy's version time, so it moves only when what the entry shows changes;
+- a copy without an infoCode whose normalized title equals another such copy's, within the
+  near-duplicate window, joins that entry.
+
+All of it is pure: ``decide`` takes the stored copies and the incoming one and returns what to do;
+``feeds/store`` carries it out. Change the merge here, test it without a database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from feeds.model import Copy, Entry, Outcome, StoredEntry
+from feeds.timefmt import iso
+
+Priorities = Mapping[str, int]
+# A copy from a source no longer in the config ranks below every configured one.
+UNKNOWN_PRIORITY = 0
+
+
+@dataclass(frozen=True, slots=True)
+class MergePolicy:
+    """The merge's settings, from the config: source priorities and the near-duplicate window."""
+
+    priorities: Priorities
+    near_window: timedelta | None = None  # None: near-duplicates are not merged
+
+    @property
+    def fingerprint(self) -> str:
+        """Identifies what ``combine`` depends on besides the copies: a change re-merges every entry."""
+        text = "\n".join(f"{name}\0{value}" for name, value in sorted(self.priorities.items()))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+def priority_of(copy: Copy, priorities: Priorities) -> int:
+    return priorities.get(copy.source, UNKNOWN_PRIORITY)
+
+
+def precedence(copy: Copy, priorities: Priorities) -> tuple[int, datetime, str, str]:
+    """Sort key: the canonical copy sorts first. Never the arrival order: only the copies' own facts."""
+    return (-priority_of(copy, priorities), copy.first_seen, copy.source, copy.item_id)
+
+
+def ranked(copies: Iterable[Copy], priorities: Priorities) -> list[Copy]:
+    """The copies, canonical first."""
+    return sorted(copies, key=lambda copy: precedence(copy, priorities))
+
+
+# ---- one source's copy ---------------------------------------------------------------------------
+
+
+def same_copy(stored_hash: str | None, incoming: Entry) -> bool:
+    """The source sent the very copy it sent last time: nothing to do (``revise``'s first rule,
+    which the store checks before reading anything else)."""
+    return stored_hash == incoming.content_hash
+
+
+def revise(old: Copy | None, incoming: Entry, now: datetime) -> Copy | None:
+    """The copy to keep for ``incoming``'s source and item, or None when the stored one still holds.
+
+    A copy's ``updated`` is its version time: its own updated date for the first version seen (else
+    its published date); on a later change the copy's own updated date when it moved forward, else
+    the time the change was seen. An undated item keeps the time it was first seen as its date.
+    """
+    if old is None:
+        return Copy.of(incoming, first_seen=now, updated=max(incoming.updated, incoming.published))
+    if same_copy(old.content_hash, incoming):
+        return None
+    published = old.published if incoming.date_is_fetch_time else incoming.published
+    candidate = Copy.of(incoming, first_seen=old.first_seen, updated=old.updated, published=published)
+    if not old.content_hash:  # stored by a migration without its text: this is its first real version
+        return replace(candidate, updated=max(incoming.updated, published))
+    if candidate.shown() == old.shown():
+        return candidate  # a new digest of the same text: keep it, change nothing a reader sees
+    own = max(incoming.updated, published)
+    return replace(candidate, updated=own if own > old.updated else max(now, old.updated))
+
+
+# ---- the entry computed from its copies ----------------------------------------------------------
+
+
+def combine(key: str, copies: Sequence[Copy], priorities: Priorities) -> StoredEntry:
+    """The entry its copies make (see the module docstring); ``copies`` must not be empty."""
+    order = ranked(copies, priorities)
+    canonical = order[0]
+    own_dates = [copy.published for copy in order if not copy.date_is_fetch_time]
+    published = min(own_dates or [copy.published for copy in order])
+    return StoredEntry(
+        key=key,
+        info_code=next((copy.info_code for copy in order if copy.info_code), None),
+        title=canonical.title,
+        link=canonical.link,
+        content=canonical.content,
+        summary=canonical.summary,
+        author=canonical.author,
+        published=published,
+        updated=max(canonical.updated, published),
+        categories=tuple(sorted({slug for copy in order for slug in copy.categories})),
+        tags=tuple(dict.fromkeys(tag for copy in order for tag in copy.tags)),
+        sources=tuple(sorted({copy.source for copy in order})),
+        content_hash="",
+    ).with_digest()
+
+
+def shown_changed(before: StoredEntry | None, after: StoredEntry) -> bool:
+    """Whether a reader of the feeds (or a webhook consumer) would see a difference."""
+    return before is None or before.shown() != after.shown()
+
+
+# ---- storing one incoming copy -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What storing one incoming copy does; ``feeds/store`` carries it out, in this order.
+
+    ``copy``: the source's copy to write (None: unchanged). ``entry``: the entry to write (None: what it
+    shows is unchanged, though ``sources`` may have grown). ``event``: the webhook to queue, if any.
+    """
+
+    outcome: Outcome
+    copy: Copy | None
+    entry: StoredEntry | None
+    event: str | None
+    copies: tuple[Copy, ...] = ()  # the entry's copies after the change, when ``entry`` is set
+
+
+def decide(
+    stored: StoredEntry | None,
+    copies: Sequence[Copy],
+    incoming: Entry,
+    priorities: Priorities,
+    now: datetime,
+) -> Decision:
+    """Store ``incoming`` into the entry ``stored`` whose copies are ``copies`` (both for its key).
+
+    New when the key has no entry; updated when what the entry shows changes; else a duplicate (a
+    lower-priority copy whose text changed lands here: kept, but nothing a reader sees moves).
+    """
+    old = next((c for c in copies if (c.source, c.item_id) == (incoming.source, incoming.item_id)), None)
+    copy = revise(old, incoming, now)
+    if copy is None and stored is not None:
+        return Decision(Outcome.DUPLICATE, None, None, None)
+    current = copy or old
+    kept = [c for c in copies if c is not old] + ([current] if current else [])
+    entry = combine(incoming.key, kept, priorities)
+    if stored is None:
+        return Decision(Outcome.NEW, copy, entry, "entry.created", tuple(kept))
+    if not shown_changed(stored, entry):
+        return Decision(Outcome.DUPLICATE, copy, None, None)
+    return Decision(Outcome.UPDATED, copy, entry, "entry.updated", tuple(kept))
+
+
+def recompute(stored: StoredEntry, copies: Sequence[Copy], priorities: Priorities) -> StoredEntry | None:
+    """The entry again after its copies or the priorities changed; None when nothing shown changed.
+
+    An entry whose copies are all gone (its posts deleted) keeps what it showed: feeds keep history.
+    """
+    if not copies:
+        return None
+    entry = combine(stored.key, copies, priorities)
+    return entry if shown_changed(stored, entry) else None
+
+
+# ---- near-duplicates -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class NearCandidate:
+    """A stored copy with the same normalized title as an incoming one, and no infoCode on its entry."""
+
+    key: str
+    published: datetime
+
+
+def near_duplicate_of(
+    incoming: Entry, title_key: str, candidates: Iterable[NearCandidate], window: timedelta
+) -> str | None:
+    """The key of the entry ``incoming`` is a near-duplicate of, or None.
+
+    Both sides must lack an infoCode (two different infoCodes are two items, whatever their titles),
+    have a normalized title, and give their own dates within ``window`` of each other. Of several,
+    the closest in time wins, then the smallest key: the same answer whatever order they came in.
+    """
+    if incoming.info_code or not title_key or incoming.date_is_fetch_time:
+        return None
+    near = [
+        c for c in candidates if c.key != incoming.key and abs(c.published - incoming.published) <= window
+    ]
+    if not near:
+        return None
+    return min(near, key=lambda c: (abs(c.published - incoming.published), c.key)).key
+
+
+# ---- showing and explaining a merge --------------------------------------------------------------
+
+
+def copies_json(copies: Iterable[Copy], priorities: Priorities) -> list[dict[str, object]]:
+    """The entry's copies as ``feeds entries --json`` and webhooks show them, canonical first."""
+    order = ranked(copies, priorities)
+    return [
+        {
+            "source": copy.source,
+            "item_id": copy.item_id,
+            "link": copy.link,
+            "title": copy.title,
+            "first_seen": iso(copy.first_seen),
+            "updated": iso(copy.updated),
+            "priority": priority_of(copy, priorities),
+            "canonical": position == 0,
+        }
+        for position, copy in enumerate(order)
+    ]
+
+
+# ---- explaining a merge --------------------------------------------------------------------------
+
+
+def explain(entry: StoredEntry, copies: Sequence[Copy], priorities: Priorities) -> list[str]:
+    """Why the entry shows what it shows, in sentences: ``feeds explain KEY``."""
+    if not copies:
+        return [f"{entry.key}: no copies are stored any more; the entry keeps what it last showed."]
+    order = ranked(copies, priorities)
+    canonical = order[0]
+    lines = [
+        f"{entry.key}: {len(order)} cop{'y' if len(order) == 1 else 'ies'} from {', '.join(entry.sources)}."
+    ]
+    lines.append(f"Canonical: {_name(canonical)}, {_why_first(order, priorities)}")
+    lines.append("It gives the title, link, content, summary and author.")
+    dated = [c for c in order if not c.date_is_fetch_time]
+    earliest = min(dated or order, key=lambda c: (c.published, precedence(c, priorities)))
+    how = "its own date" if dated else "when it was first seen (no copy gives a date)"
+    lines.append(f"Published {_when(entry.published)}: the earliest, from {_name(earliest)} ({how}).")
+    lines.append(f"Updated {_when(entry.updated)}: the canonical copy's version time.")
+    for copy in order[1:]:
+        added = [s for s in copy.categories if not any(s in c.categories for c in order if c is not copy)]
+        tags = [t for t in copy.tags if t not in canonical.tags]
+        extra = []
+        if added:
+            extra.append(f"categories {', '.join(added)}")
+        if tags:
+            extra.append(f"tags {', '.join(tags)}")
+        gives = f"adds {' and '.join(extra)}" if extra else "adds nothing the canonical copy lacks"
+        lines.append(f"Also {_name(copy)}: priority {priority_of(copy, priorities)}, {gives}.")
+    return lines
+
+
+def _why_first(order: Sequence[Copy], priorities: Priorities) -> str:
+    canonical = order[0]
+    top = priority_of(canonical, priorities)
+    if len(order) == 1:
+        return f"the only copy (priority {top})."
+    runner = order[1]
+    if priority_of(runner, priorities) < top:
+        return f"the highest priority ({top}; next {priority_of(runner, priorities)})."
+    if runner.first_seen > canonical.first_seen:
+        return f"priority {top} like {_name(runner)}, but first seen earlier ({_when(canonical.first_seen)})."
+    return f"priority {top} and first seen at the same time as {_name(runner)}; its source name sorts first."
+
+
+def _name(copy: Copy) -> str:
+    return f"{copy.source} ({copy.item_id})"
+
+
+def _when(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
