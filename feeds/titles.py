@@ -14,9 +14,13 @@ import re
 import unicodedata
 from itertools import groupby
 
-# A tag such as 【快讯】 or [独家], repeated or not. One holding a digit (【600519】, [2022]) says which
-# story it is, and a long one is the headline itself, so neither is dropped.
-_LEADING_LABELS = re.compile(r"^(?:\s*(?:【[^【】\d]{0,20}】|\[[^\[\]\d]{0,20}\]))+")
+# A tag such as 【快讯】 or [独家], repeated or not. One holding a digit (【600519】, [2022]) or a
+# direction (【沪指收涨】) says which story it is, and a long one is the headline itself: none of those
+# is dropped.
+_DIRECTIONS = "涨跌增减升降买卖入出多空"
+_LEADING_LABELS = re.compile(
+    rf"^(?:\s*(?:【[^【】\d{_DIRECTIONS}]{{0,20}}】|\[[^\[\]\d{_DIRECTIONS}]{{0,20}}\]))+"
+)
 
 # `` - 站名``, `` | 站名``, ``——站名``, ``_站名``: the last part, at most 20 characters, no digit. The dash
 # needs spaces on both sides so that ``1-2月`` and ``A-B`` are never cut.

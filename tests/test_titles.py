@@ -79,6 +79,9 @@ def test_copies_of_one_headline_match(first: str, second: str) -> None:
         ("沪指收涨 | 创业板指收跌", "沪指收涨 | 创业板指收涨"),
         ("中标 | 国家电网", "中标 | 南方电网"),
         ("贵州茅台 - 年报", "贵州茅台 - 季报"),
+        # a bracketed summary with a direction is part of the story, not a label
+        ("【沪指收涨】两市成交额破万亿", "【沪指收跌】两市成交额破万亿"),
+        ("[北向资金净流入]外资加仓银行股", "[北向资金净流出]外资加仓银行股"),
     ],
 )
 def test_different_stories_never_match(first: str, second: str) -> None:

@@ -256,7 +256,7 @@ CREATE TABLE meta (
 # Version 1 kept one row per entry and, per source, only a digest of its copy. A copy whose digest is
 # the entry's gets the entry's text; the others cannot be known, so they get the entry's text with an
 # empty digest, and their sources are read again in full on the next run (local files by clearing
-# their size, remote feeds by forgetting their validators) to bring in each copy's own text.
+# their size and digest, remote feeds by forgetting their validators) to bring in each copy's own text.
 _V2_COPIES = """
 INSERT INTO copies (key, source, item_id, info_code, title, link, content, summary, author,
                     published, updated, categories, tags, content_hash, raw_date, date_is_fetch_time,
@@ -266,7 +266,7 @@ SELECT e.key, s.source, s.item_id, e.info_code, e.title, e.link, e.content, e.su
        CASE WHEN s.content_hash = e.content_hash THEN s.content_hash ELSE '' END,
        s.raw_date, s.date_is_fetch_time, s.first_seen, s.last_seen
 FROM entry_sources AS s JOIN entries AS e ON e.key = s.key;
-UPDATE files SET size = -1
+UPDATE files SET size = -1, content_hash = ''
 WHERE EXISTS (SELECT 1 FROM copies AS c
               WHERE c.content_hash = '' AND c.source = files.source AND c.item_id = files.path);
 UPDATE sources SET etag = NULL, last_modified = NULL, body_hash = NULL
