@@ -205,6 +205,16 @@ def near_duplicate_of(
     return min(near, key=lambda c: (abs(c.published - incoming.published), c.key)).key
 
 
+def takes_the_name(incoming_key: str, found_key: str, found_first_seen: datetime, now: datetime) -> bool:
+    """Whether the entry a near-duplicate joins is renamed to the near-duplicate's own key.
+
+    An entry's key is its permanent id, so an entry stored in an earlier run keeps it. Within one
+    run, though, which of two near-duplicate copies was stored first depends on fetch order; naming
+    the entry after the smallest of their keys gives the same id whatever that order was.
+    """
+    return found_first_seen == now and incoming_key < found_key
+
+
 # ---- showing and explaining a merge --------------------------------------------------------------
 
 

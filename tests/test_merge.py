@@ -254,3 +254,9 @@ def test_copies_json_lists_the_canonical_copy_first() -> None:
     shown = merge.copies_json(copies, PRIORITIES)
     assert [(c["source"], c["canonical"]) for c in shown] == [("posts", True), ("cls", False)]
     assert set(shown[0]) >= {"source", "link", "title", "first_seen", "updated", "canonical"}
+
+
+def test_a_near_duplicate_names_the_entry_only_within_the_run_that_created_it() -> None:
+    assert merge.takes_the_name("guid:a", "guid:b", RUN, RUN)
+    assert not merge.takes_the_name("guid:c", "guid:b", RUN, RUN)  # the smaller key stays
+    assert not merge.takes_the_name("guid:a", "guid:b", RUN - timedelta(minutes=5), RUN)  # already published

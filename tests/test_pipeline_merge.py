@@ -217,3 +217,36 @@ def test_two_sources_of_one_name_are_a_config_error(tmp_path: Path) -> None:
     (tmp_path / "config.yaml").write_text("local: [{path: p, name: a}]\nremote: [{name: a, url: a.xml}]\n")
     with pytest.raises(ConfigError, match="unique"):
         load(tmp_path / "config.yaml")
+
+
+def near_feed(site: str, guid: str, title: str, when: str) -> str:
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>' + site + "</title>"
+        f'<item><title>{title}</title><guid isPermaLink="false">{guid}</guid><pubDate>{when}</pubDate>'
+        f"<description>&lt;p&gt;{site}的报道&lt;/p&gt;</description></item></channel></rss>"
+    )
+
+
+def test_near_duplicates_from_two_feeds_give_the_same_bytes_whichever_is_read_first(tmp_path: Path) -> None:
+    results = []
+    for order in (("a", "b"), ("b", "a")):
+        folder = tmp_path / "".join(order)
+        folder.mkdir()
+        (folder / "a.xml").write_text(
+            near_feed("甲网", "z-1", "【快讯】沪指收涨0.5%", "Tue, 25 Jan 2022 10:00:00 +0800"),
+            encoding="utf-8",
+        )
+        (folder / "b.xml").write_text(
+            near_feed("乙网", "b-7", "沪指收涨0.5％ - 乙财经网", "Tue, 25 Jan 2022 10:20:00 +0800"),
+            encoding="utf-8",
+        )
+        remotes = "".join(f"  - {{name: {name}, url: {name}.xml}}\n" for name in order)
+        (folder / "config.yaml").write_text(f"site: {{url: https://finews.example.com}}\nremote:\n{remotes}")
+        config = load(folder / "config.yaml")
+        with Store.open(config.store_path) as store:
+            run_cycle(config, store)
+            assert store.entries.count() == 1
+            [entry] = store.entries.recent()
+            assert entry.key == "guid:b-7" and entry.sources == ("a", "b")
+        results.append(outputs(folder))
+    assert results[0] == results[1]

@@ -285,3 +285,24 @@ def test_migration_from_v1_keeps_every_entry_and_source(tmp_path: Path) -> None:
             row = store.conn.execute("SELECT body_hash FROM sources WHERE name = ?", (source,)).fetchone()
             files = store.conn.execute("SELECT min(size) FROM files WHERE source = ?", (source,)).fetchone()
             assert (row is not None and row[0] is None) or files[0] == -1
+
+
+def test_near_duplicates_stored_in_one_run_take_the_smallest_key_whatever_the_order(store: Store) -> None:
+    run = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)  # one run's "now", to the second
+    apply(store, near("guid:b", "other"), now=run)
+    with store.transaction():
+        store.entries.add_event("entry.updated", "guid:b", run, POLICY)  # queued, not yet sent
+    assert apply(store, near("guid:a", "remote"), now=run) is Outcome.NEW
+    assert store.entries.get("guid:b") is None
+    stored = store.entries.get("guid:a")
+    assert stored is not None and stored.sources == ("other", "remote")
+    events = store.conn.execute("SELECT type, entry_key FROM events ORDER BY seq").fetchall()
+    assert events == [("entry.created", "guid:a")]  # nothing is said about the name that never left
+
+
+def test_an_entry_from_an_earlier_run_keeps_its_key(store: Store) -> None:
+    run = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+    apply(store, near("guid:b", "other"), now=run)
+    assert apply(store, near("guid:a", "remote"), now=run + timedelta(minutes=5)) is not Outcome.NEW
+    assert store.entries.get("guid:a") is None
+    assert {c.item_id for c in store.entries.copies("guid:b")} == {"guid:a", "guid:b"}

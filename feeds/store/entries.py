@@ -126,12 +126,15 @@ class EntryRepo:
         if stored_hash is not None and merge.same_copy(stored_hash, entry):
             return Decision(Outcome.DUPLICATE, None, None, None)
         stored = self._row(entry.key)
+        moved: list[Copy] = []
         if stored is None and stored_hash is None:
-            entry = self._near_key(entry, policy)
+            entry, moved = self._join_near_duplicate(entry, policy, now)
             stored = self._row(entry.key)
-        copies = self.copies(entry.key) if stored is not None else []
+        copies = self.copies(entry.key) if stored is not None else moved
         decision = merge.decide(stored, copies, entry, policy.priorities, now)
         self._carry_out(decision, stored, policy, now, notify)
+        for copy in moved:  # an entry renamed to this copy's key: its copies follow, after its row
+            self._write_copy(copy, now)
         return decision
 
     def _carry_out(
@@ -152,15 +155,50 @@ class EntryRepo:
         ).fetchone()
         return None if row is None else str(row[0])
 
-    def _near_key(self, entry: Entry, policy: MergePolicy) -> Entry:
-        """An unseen key whose copy is a near-duplicate of a stored entry joins that entry."""
+    def _join_near_duplicate(
+        self, entry: Entry, policy: MergePolicy, now: datetime
+    ) -> tuple[Entry, list[Copy]]:
+        """A copy with an unseen key that is a near-duplicate of a stored entry joins that entry.
+
+        When that entry was first stored in this same run and the copy's key sorts first, the entry
+        is renamed to the copy's key instead (``merge.takes_the_name``): its copies come back to be
+        stored under the new key once the renamed entry's row is written.
+        """
         if policy.near_window is None or not entry.title_key or entry.info_code or entry.date_is_fetch_time:
-            return entry
+            return entry, []
         low, high = entry.published - policy.near_window, entry.published + policy.near_window
         rows = self._conn.execute(NEAR_CANDIDATES, (entry.title_key, iso(low), iso(high)))
         candidates = [NearCandidate(key, parse_iso(published)) for key, published in rows]
         found = merge.near_duplicate_of(entry, entry.title_key, candidates, policy.near_window)
-        return entry if found is None else replace(entry, key=found)
+        if found is None:
+            return entry, []
+        if merge.takes_the_name(entry.key, found, self._first_seen(found), now) and not self._announced(
+            found
+        ):
+            return entry, self._take_apart(found, entry.key)
+        return replace(entry, key=found), []
+
+    def _first_seen(self, key: str) -> datetime:
+        return parse_iso(
+            self._conn.execute("SELECT first_seen FROM entries WHERE key = ?", (key,)).fetchone()[0]
+        )
+
+    def _announced(self, key: str) -> bool:
+        """Whether any webhook event about the entry has left the outbox's queue for an endpoint."""
+        row = self._conn.execute(
+            "SELECT 1 FROM events WHERE entry_key = ? AND seq <= (SELECT seq FROM outbox_cursor) LIMIT 1",
+            (key,),
+        ).fetchone()
+        return row is not None
+
+    def _take_apart(self, key: str, new_key: str) -> list[Copy]:
+        """Remove an entry that is about to be stored under ``new_key``: its unsent events go, its
+        post files will point at the new key, and its copies are handed back, renamed."""
+        copies = [replace(copy, key=new_key) for copy in self.copies(key)]
+        self._conn.execute("DELETE FROM events WHERE entry_key = ?", (key,))
+        self._conn.execute("DELETE FROM entries WHERE key = ?", (key,))  # its copies and category rows too
+        self._conn.execute("UPDATE files SET entry_key = ? WHERE entry_key = ?", (new_key, key))
+        return copies
 
     def _row(self, key: str) -> StoredEntry | None:
         row = self._conn.execute(f"SELECT {_ENTRY_COLUMNS} FROM entries WHERE key = ?", (key,)).fetchone()
