@@ -27,8 +27,7 @@ from feeds.model import Copy, Entry, Outcome, StoredEntry
 from feeds.timefmt import iso
 
 Priorities = Mapping[str, int]
-# A copy from a source no longer in the config ranks below every configured one.
-UNKNOWN_PRIORITY = 0
+UNKNOWN_PRIORITY = 0  # shown for a copy whose source is no longer in the config
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,9 +48,14 @@ def priority_of(copy: Copy, priorities: Priorities) -> int:
     return priorities.get(copy.source, UNKNOWN_PRIORITY)
 
 
-def precedence(copy: Copy, priorities: Priorities) -> tuple[int, datetime, str, str]:
-    """Sort key: the canonical copy sorts first. Never the arrival order: only the copies' own facts."""
-    return (-priority_of(copy, priorities), copy.first_seen, copy.source, copy.item_id)
+def precedence(copy: Copy, priorities: Priorities) -> tuple[bool, int, datetime, str, str]:
+    """Sort key: the canonical copy sorts first. Never the arrival order: only the copies' own facts.
+
+    A copy from a source no longer in the config ranks below every configured one, whatever its
+    priority was (priorities may be negative).
+    """
+    known = copy.source in priorities
+    return (not known, -priority_of(copy, priorities), copy.first_seen, copy.source, copy.item_id)
 
 
 def ranked(copies: Iterable[Copy], priorities: Priorities) -> list[Copy]:
@@ -276,9 +280,12 @@ def _why_first(order: Sequence[Copy], priorities: Priorities) -> str:
     runner = order[1]
     if priority_of(runner, priorities) < top:
         return f"the highest priority ({top}; next {priority_of(runner, priorities)})."
+    if runner.source not in priorities:
+        return f"priority {top}; {_name(runner)} is from a source no longer configured."
     if runner.first_seen > canonical.first_seen:
         return f"priority {top} like {_name(runner)}, but first seen earlier ({_when(canonical.first_seen)})."
-    return f"priority {top} and first seen at the same time as {_name(runner)}; its source name sorts first."
+    tie = "source name" if runner.source != canonical.source else "item id"
+    return f"priority {top} and first seen at the same time as {_name(runner)}; its {tie} sorts first."
 
 
 def _name(copy: Copy) -> str:

@@ -89,7 +89,9 @@ class Entry:
     tags: tuple[str, ...]
     source: str
     item_id: str
-    content_hash: str  # over what a reader sees: title, link, content, summary, author, categories, tags
+    content_hash: (
+        str  # over what a reader sees: title, link, content, summary, author, categories, tags, date
+    )
     raw_date: str | None = None
     date_is_fetch_time: bool = False
     title_key: str = ""  # the normalized title near-duplicates match on; "" when it has an infoCode

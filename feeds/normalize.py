@@ -157,7 +157,7 @@ def normalize(data: EntryData, categories: CategoryResolver, site_url: str, fetc
         tags=tags,
         source=data.source,
         item_id=data.item_id,
-        content_hash=content_hash(title, link, content, summary, author, slugs, tags),
+        content_hash=content_hash(title, link, content, summary, author, slugs, tags, data.raw_date or ""),
         raw_date=data.raw_date,
         date_is_fetch_time=data.date_is_fetch_time,
         title_key="" if info_code else title_key(given_title),

@@ -79,6 +79,11 @@ class Tally:
             self.touched.add(ALL)
             self.touched.update(decision.entry.categories)
 
+    def remerged(self, key: str) -> None:
+        """An entry that changed because one of its copies went away: an update of it."""
+        self.outcomes[Outcome.UPDATED] += 1
+        self.touched.add(ALL)
+
     def skip(self, where: str, reason: str) -> None:
         """An item read but not stored (a draft, an empty item): counted, and named at -v."""
         log.info("%s: skipped: %s", where, reason)
@@ -211,7 +216,7 @@ def _ingest_folder(
             commit_point()
             if progress:
                 progress(1)
-        _forget_removed(store, name, root, known, policy)
+        _forget_removed(store, PostStep(name, policy, now, bool(config.webhooks), tally), root, known)
         if str(root) in failing:
             store.entries.clear_failure(name, str(root))
     return tally.summary()
@@ -226,6 +231,11 @@ class PostStep:
     now: datetime
     notify: bool
     tally: Tally
+
+    def forget(self, store: Store, key: str, relpath: str) -> None:
+        """This folder's post no longer gives a copy of ``key``: its entry re-merges from the rest."""
+        if store.entries.forget_copy(key, self.source, relpath, self.policy, self.now, self.notify):
+            self.tally.remerged(key)
 
 
 def _store_post(
@@ -244,16 +254,18 @@ def _store_post(
         store.entries.record_file(source, post.relpath, replace(index, entry_key=before.entry_key))
         tally.unchanged += 1
         return
-    if result.failure is not None:
+    if result.failure is not None:  # its last good copy stays, and leaves if the file is deleted
         store.entries.record_failure(result.failure, step.now)
-        store.entries.record_file(source, post.relpath, index)
+        store.entries.record_file(
+            source, post.relpath, replace(index, entry_key=before.entry_key if before else None)
+        )
         tally.failed(result.failure)
         return
     if post.location in failing:
         store.entries.clear_failure(source, post.location)
     if result.entry is None:  # a draft: published: false
         if before and before.entry_key:
-            store.entries.forget_copy(before.entry_key, source, post.relpath, step.policy)
+            step.forget(store, before.entry_key, post.relpath)
         store.entries.record_file(source, post.relpath, index)
         tally.skip(post.location, "a draft (published: false)")
         return
@@ -261,7 +273,7 @@ def _store_post(
     stored_key = decision.entry.key if decision.entry else None
     index = replace(index, entry_key=_key_of(decision, result.entry, stored_key))
     if before and before.entry_key and before.entry_key != index.entry_key:
-        store.entries.forget_copy(before.entry_key, source, post.relpath, step.policy)
+        step.forget(store, before.entry_key, post.relpath)
     store.entries.record_file(source, post.relpath, index)
     tally.stored(decision)
 
@@ -273,14 +285,12 @@ def _key_of(decision: Decision, entry: Entry, stored_key: str | None) -> str:
     return stored_key or entry.key
 
 
-def _forget_removed(
-    store: Store, source: str, root: Path, removed: dict[str, FileState], policy: MergePolicy
-) -> None:
+def _forget_removed(store: Store, step: PostStep, root: Path, removed: dict[str, FileState]) -> None:
     """Deleted post files stop contributing to their entries; the entries stay (feeds keep history)."""
     for relpath, state in removed.items():
         if state.entry_key:
-            store.entries.forget_copy(state.entry_key, source, relpath, policy)
-        store.entries.forget_file(source, relpath, str(root / relpath))
+            step.forget(store, state.entry_key, relpath)
+        store.entries.forget_file(step.source, relpath, str(root / relpath))
 
 
 # ---- remote feeds ----------------------------------------------------------------------------

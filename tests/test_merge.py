@@ -260,3 +260,20 @@ def test_a_near_duplicate_names_the_entry_only_within_the_run_that_created_it() 
     assert merge.takes_the_name("guid:a", "guid:b", RUN, RUN)
     assert not merge.takes_the_name("guid:c", "guid:b", RUN, RUN)  # the smaller key stays
     assert not merge.takes_the_name("guid:a", "guid:b", RUN - timedelta(minutes=5), RUN)  # already published
+
+
+def test_a_configured_source_outranks_a_removed_one_even_with_a_negative_priority() -> None:
+    configured = merge.decide(None, [], replace(REMOTE, source="cls"), {"cls": -5}, RUN).copy
+    removed = merge.decide(None, [], replace(LOCAL, source="gone"), {"cls": -5}, RUN).copy
+    assert configured is not None and removed is not None
+    assert merge.ranked([removed, configured], {"cls": -5})[0] is configured
+
+
+def test_a_copy_whose_only_change_is_its_date_is_a_new_version() -> None:
+    stored, copies = store_all([LOCAL])
+    moved = replace(
+        LOCAL, published=T0 + timedelta(days=1), updated=T0 + timedelta(days=1), content_hash="d2"
+    )
+    decision = merge.decide(stored, copies, moved, PRIORITIES, RUN)
+    assert decision.outcome is Outcome.UPDATED
+    assert decision.entry is not None and decision.entry.published == T0 + timedelta(days=1)

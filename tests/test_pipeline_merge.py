@@ -250,3 +250,33 @@ def test_near_duplicates_from_two_feeds_give_the_same_bytes_whichever_is_read_fi
             assert entry.key == "guid:b-7" and entry.sources == ("a", "b")
         results.append(outputs(folder))
     assert results[0] == results[1]
+
+
+def test_a_post_whose_only_change_is_its_date_moves_the_entry(tmp_path: Path) -> None:
+    (tmp_path / "posts").mkdir()
+    path = tmp_path / "posts" / "a.md"
+    path.write_text(post(extra="infoCode: NW1\n"), encoding="utf-8")
+    (tmp_path / "config.yaml").write_text("local: [{path: posts}]\n")
+    config = load(tmp_path / "config.yaml")
+    with Store.open(config.store_path) as store:
+        run_cycle(config, store)
+        path.write_text(post(date="2022-01-25 09:00:00 +0800", extra="infoCode: NW1\n"), encoding="utf-8")
+        assert run_cycle(config, store).summary.updated == 1
+        stored = store.entries.get("NW1")
+        assert stored is not None and stored.published.isoformat() == "2022-01-25T01:00:00+00:00"
+
+
+def test_a_broken_then_deleted_post_takes_its_copy_with_it(tmp_path: Path) -> None:
+    (tmp_path / "posts").mkdir()
+    path = tmp_path / "posts" / "a.md"
+    path.write_text(post(title="本地全文", extra="infoCode: NW1\n"), encoding="utf-8")
+    (tmp_path / "config.yaml").write_text("local: [{path: posts}]\n")
+    config = load(tmp_path / "config.yaml")
+    with Store.open(config.store_path) as store:
+        run_cycle(config, store)
+        path.write_text("---\ntitle: [broken\n---\n", encoding="utf-8")
+        assert run_cycle(config, store).summary.failed == 1
+        assert [c.item_id for c in store.entries.copies("NW1")] == ["a.md"]  # the last good copy stays
+        path.unlink()
+        run_cycle(config, store)
+        assert store.entries.copies("NW1") == []

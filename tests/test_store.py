@@ -203,7 +203,7 @@ def test_forgetting_a_copy_remerges_from_the_rest(store: Store) -> None:
     apply(store, entry())
     apply(store, entry(source="remote", item_id="g", title="转载", categories=(DF,), content_hash="r"))
     with store.transaction():
-        store.entries.forget_copy("NW1", "local", "a.md", POLICY)
+        store.entries.forget_copy("NW1", "local", "a.md", POLICY, T0, notify=True)
     stored = store.entries.get("NW1")
     assert stored is not None and (stored.title, stored.categories, stored.sources) == (
         "转载",
@@ -212,7 +212,7 @@ def test_forgetting_a_copy_remerges_from_the_rest(store: Store) -> None:
     )
     assert [e.key for e in store.entries.recent("zhengquanshibaowang")] == []
     with store.transaction():
-        store.entries.forget_copy("NW1", "remote", "g", POLICY)
+        store.entries.forget_copy("NW1", "remote", "g", POLICY, T0, notify=True)
     assert store.entries.get("NW1") is not None  # no copies left: the entry stays as it was
 
 
@@ -292,7 +292,8 @@ def test_near_duplicates_stored_in_one_run_take_the_smallest_key_whatever_the_or
     apply(store, near("guid:b", "other"), now=run)
     with store.transaction():
         store.entries.add_event("entry.updated", "guid:b", run, POLICY)  # queued, not yet sent
-    assert apply(store, near("guid:a", "remote"), now=run) is Outcome.NEW
+    # the entry was counted as new when its first copy came in this run: this renames it, an update
+    assert apply(store, near("guid:a", "remote"), now=run) is Outcome.UPDATED
     assert store.entries.get("guid:b") is None
     stored = store.entries.get("guid:a")
     assert stored is not None and stored.sources == ("other", "remote")
@@ -306,3 +307,34 @@ def test_an_entry_from_an_earlier_run_keeps_its_key(store: Store) -> None:
     assert apply(store, near("guid:a", "remote"), now=run + timedelta(minutes=5)) is not Outcome.NEW
     assert store.entries.get("guid:a") is None
     assert {c.item_id for c in store.entries.copies("guid:b")} == {"guid:a", "guid:b"}
+
+
+def test_a_forgotten_copy_that_changes_the_entry_is_announced(store: Store) -> None:
+    apply(store, entry())
+    apply(store, entry(source="remote", item_id="g", title="转载", content_hash="r"))
+    with store.transaction():
+        assert store.entries.forget_copy("NW1", "local", "a.md", POLICY, T0, notify=True)
+        assert not store.entries.forget_copy("NW1", "nobody", "x", POLICY, T0, notify=True)
+    types = [row[0] for row in store.conn.execute("SELECT type FROM events ORDER BY seq")]
+    assert types == ["entry.created", "entry.updated"]
+
+
+def test_a_retitled_near_duplicate_leaves_the_entry_it_had_joined(store: Store) -> None:
+    apply(store, near("guid:a", "remote"))
+    apply(store, near("guid:b", "other", hours=1))
+    assert {c.item_id for c in store.entries.copies("guid:a")} == {"guid:a", "guid:b"}
+    retitled = replace(near("guid:b", "other", title_key="完全不同的标题", hours=1), content_hash="b2")
+    assert apply(store, retitled) is Outcome.NEW
+    assert {c.item_id for c in store.entries.copies("guid:a")} == {"guid:a"}
+    assert {c.item_id for c in store.entries.copies("guid:b")} == {"guid:b"}
+
+
+def test_a_near_duplicate_fetched_again_stays_a_duplicate(store: Store) -> None:
+    apply(store, near("guid:a", "remote"))
+    apply(store, near("guid:b", "other", hours=1))
+    with store.transaction():
+        store.entries.clear_dirty(store.entries.dirty_feeds())
+    events = store.conn.execute("SELECT count(*) FROM events").fetchone()[0]
+    assert apply(store, near("guid:b", "other", hours=1)) is Outcome.DUPLICATE
+    assert store.entries.dirty_feeds() == set()
+    assert store.conn.execute("SELECT count(*) FROM events").fetchone()[0] == events

@@ -129,12 +129,15 @@ class EntryRepo:
         moved: list[Copy] = []
         if stored is None and stored_hash is None:
             entry, moved = self._join_near_duplicate(entry, policy, now)
+            self._leave_other_entries(entry, policy, now, notify)
             stored = self._row(entry.key)
         copies = self.copies(entry.key) if stored is not None else moved
         decision = merge.decide(stored, copies, entry, policy.priorities, now)
         self._carry_out(decision, stored, policy, now, notify)
         for copy in moved:  # an entry renamed to this copy's key: its copies follow, after its row
             self._write_copy(copy, now)
+        if moved:  # the entry was counted as new when its first copy came in, earlier in this run
+            return replace(decision, outcome=Outcome.UPDATED)
         return decision
 
     def _carry_out(
@@ -257,22 +260,38 @@ class EntryRepo:
             ),
         )
 
-    def forget_copy(self, key: str, source: str, item_id: str, policy: MergePolicy) -> None:
+    def forget_copy(
+        self, key: str, source: str, item_id: str, policy: MergePolicy, now: datetime, notify: bool
+    ) -> bool:
         """A post file is gone or now yields another key: drop its copy and re-merge the entry from
-        the rest (with none left, the entry stays as it was: feeds keep history)."""
+        the rest (with none left, the entry stays as it was: feeds keep history). True when what
+        the entry shows changed (announced as ``entry.updated``)."""
         self._conn.execute(
             "DELETE FROM copies WHERE key = ? AND source = ? AND item_id = ?", (key, source, item_id)
         )
-        self._remerge(key, policy)
+        return self._remerge(key, policy, now, notify)
 
-    def _remerge(self, key: str, policy: MergePolicy) -> bool:
+    def _remerge(self, key: str, policy: MergePolicy, now: datetime, notify: bool) -> bool:
         stored = self._row(key)
         if stored is None:
             return False
         entry = merge.recompute(stored, self.copies(key), policy.priorities)
-        if entry is not None:
-            self._write_entry(entry, stored, stored.updated)  # first_seen is not written on updates
-        return entry is not None
+        if entry is None:
+            return False
+        self._write_entry(entry, stored, now)
+        if notify:
+            self.add_event("entry.updated", key, now, policy)
+        return True
+
+    def _leave_other_entries(self, entry: Entry, policy: MergePolicy, now: datetime, notify: bool) -> None:
+        """A source's item has one copy: when its key changes (a near-duplicate retitled, an infoCode
+        that appeared), its copy under the old key leaves that entry before it is stored anew."""
+        rows = self._conn.execute(
+            "SELECT key FROM copies WHERE source = ? AND item_id = ? AND key != ?",
+            (entry.source, entry.item_id, entry.key),
+        ).fetchall()
+        for (key,) in rows:
+            self.forget_copy(key, entry.source, entry.item_id, policy, now, notify)
 
     def remerge_if_policy_changed(self, policy: MergePolicy, now: datetime, notify: bool) -> int:
         """Re-merge every entry when the priorities differ from the last merge's: a config change
@@ -284,10 +303,7 @@ class EntryRepo:
         with self._store.transaction():
             keys = [key for (key,) in self._conn.execute("SELECT DISTINCT key FROM copies ORDER BY key")]
             for key in keys:
-                if self._remerge(key, policy):
-                    changed += 1
-                    if notify:
-                        self.add_event("entry.updated", key, now, policy)
+                changed += self._remerge(key, policy, now, notify)
             self._conn.execute(
                 "INSERT INTO meta (name, value) VALUES (?, ?) "
                 "ON CONFLICT (name) DO UPDATE SET value = excluded.value",

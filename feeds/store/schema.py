@@ -245,6 +245,8 @@ CREATE TABLE copies (
     UNIQUE (key, source, item_id)
 );
 CREATE INDEX copies_by_title ON copies (title_key, published) WHERE title_key != '';
+-- Where a source's item has its copy: a copy whose key changed leaves its old entry.
+CREATE INDEX copies_by_item ON copies (source, item_id);
 
 -- Small facts about the store as a whole, such as the fingerprint of the merge's priorities.
 CREATE TABLE meta (
