@@ -102,21 +102,37 @@ def combine(key: str, copies: Sequence[Copy], priorities: Priorities) -> StoredE
     canonical = order[0]
     own_dates = [copy.published for copy in order if not copy.date_is_fetch_time]
     published = min(own_dates or [copy.published for copy in order])
+    info_code = next((copy.info_code for copy in order if copy.info_code), None)
+    updated = max(canonical.updated, published)
+    categories = tuple(sorted({slug for copy in order for slug in copy.categories}))
+    tags = tuple(dict.fromkeys(tag for copy in order for tag in copy.tags))
+    # The canonical copy's digest stands for its text (hashing the article again for every stored
+    # copy would cost more than the rest of the merge); a migrated copy without one is hashed whole.
+    text: object = canonical.content_hash or (
+        canonical.title,
+        canonical.link,
+        canonical.content,
+        canonical.summary,
+    )
+    digest = hashlib.sha256(
+        repr((text, canonical.author, info_code, published, updated, categories, tags)).encode()
+    )
     return StoredEntry(
         key=key,
-        info_code=next((copy.info_code for copy in order if copy.info_code), None),
+        info_code=info_code,
         title=canonical.title,
         link=canonical.link,
         content=canonical.content,
         summary=canonical.summary,
         author=canonical.author,
         published=published,
-        updated=max(canonical.updated, published),
-        categories=tuple(sorted({slug for copy in order for slug in copy.categories})),
-        tags=tuple(dict.fromkeys(tag for copy in order for tag in copy.tags)),
+        updated=updated,
+        categories=categories,
+        tags=tags,
         sources=tuple(sorted({copy.source for copy in order})),
-        content_hash="",
-    ).with_digest()
+        content_hash=digest.hexdigest(),
+        canonical=(canonical.source, canonical.item_id),
+    )
 
 
 def shown_changed(before: StoredEntry | None, after: StoredEntry) -> bool:
@@ -131,8 +147,9 @@ def shown_changed(before: StoredEntry | None, after: StoredEntry) -> bool:
 class Decision:
     """What storing one incoming copy does; ``feeds/store`` carries it out, in this order.
 
-    ``copy``: the source's copy to write (None: unchanged). ``entry``: the entry to write (None: what it
-    shows is unchanged, though ``sources`` may have grown). ``event``: the webhook to queue, if any.
+    ``copy``: the source's copy to write (None: unchanged). ``entry``: the entry to write (None: nothing
+    about it changed, though ``sources`` may have grown); with a ``duplicate`` outcome it only moves
+    to another copy of the same text. ``event``: the webhook to queue, if any.
     """
 
     outcome: Outcome
@@ -164,19 +181,22 @@ def decide(
     if stored is None:
         return Decision(Outcome.NEW, copy, entry, "entry.created", tuple(kept))
     if not shown_changed(stored, entry):
-        return Decision(Outcome.DUPLICATE, copy, None, None)
+        moved = entry if entry.canonical != stored.canonical else None
+        return Decision(Outcome.DUPLICATE, copy, moved, None, tuple(kept))
     return Decision(Outcome.UPDATED, copy, entry, "entry.updated", tuple(kept))
 
 
 def recompute(stored: StoredEntry, copies: Sequence[Copy], priorities: Priorities) -> StoredEntry | None:
-    """The entry again after its copies or the priorities changed; None when nothing shown changed.
+    """The entry again after its copies or the priorities changed; None when nothing about it changed
+    (what it shows, or which copy it shows it from).
 
     An entry whose copies are all gone (its posts deleted) keeps what it showed: feeds keep history.
     """
     if not copies:
         return None
     entry = combine(stored.key, copies, priorities)
-    return entry if shown_changed(stored, entry) else None
+    changed = shown_changed(stored, entry) or entry.canonical != stored.canonical
+    return entry if changed else None
 
 
 # ---- near-duplicates -----------------------------------------------------------------------------

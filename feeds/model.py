@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-import hashlib
 import operator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
 
@@ -188,6 +187,7 @@ class StoredEntry:
     tags: tuple[str, ...]
     sources: tuple[str, ...]
     content_hash: str  # a digest of ``shown()``
+    canonical: tuple[str, str] = ("", "")  # (source, item id) of the copy whose text it shows
 
     def shown(self) -> tuple[object, ...]:
         """Everything the feeds and webhooks show of the entry (not which sources carried it)."""
@@ -203,10 +203,6 @@ class StoredEntry:
             self.categories,
             self.tags,
         )
-
-    def with_digest(self) -> StoredEntry:
-        digest = hashlib.sha256(repr(self.shown()).encode()).hexdigest()
-        return replace(self, content_hash=digest)
 
     def to_json(self, copies: list[dict[str, object]] | None = None) -> dict[str, object]:
         """The entry as ``feeds entries --json`` prints it and webhooks carry it (the contract's fields);

@@ -213,7 +213,9 @@ def test_forgetting_a_copy_remerges_from_the_rest(store: Store) -> None:
     assert [e.key for e in store.entries.recent("zhengquanshibaowang")] == []
     with store.transaction():
         store.entries.forget_copy("NW1", "remote", "g", POLICY, T0, notify=True)
-    assert store.entries.get("NW1") is not None  # no copies left: the entry stays as it was
+    kept = store.entries.get("NW1")  # no copies left: the entry stays as it was, text and all
+    assert kept is not None and (kept.title, kept.content, kept.sources) == ("转载", "<p>正文</p>", ())
+    assert store.conn.execute("SELECT count(*) FROM copies WHERE key = 'NW1'").fetchone()[0] == 1
 
 
 def test_changed_priorities_remerge_every_entry_once(store: Store) -> None:
@@ -269,15 +271,20 @@ def test_migration_from_v1_keeps_every_entry_and_source(tmp_path: Path) -> None:
     path = tmp_path / "feeds.db"
     load_v1(path)
     old = sqlite3.connect(path)
-    entries = {row[0] for row in old.execute("SELECT key FROM entries")}
+    # v1 kept an entry whose post files were all deleted, with no copy left
+    old.execute("DELETE FROM entry_sources WHERE key = 'NW20220101082200000003'")
+    old.commit()
+    texts = dict(old.execute("SELECT key, content FROM entries"))
+    entries = set(texts)
     copies = set(old.execute("SELECT key, source, item_id FROM entry_sources"))
     sources = set(old.execute("SELECT name, url, etag FROM sources"))
     old.close()
     with Store.open(path) as store:
         assert store.version == LATEST
-        assert {e.key for e in store.entries.recent()} == entries
-        migrated = set(store.conn.execute("SELECT key, source, item_id FROM copies"))
+        assert {e.key: e.content for e in store.entries.recent()} == texts  # every text, from its copy
+        migrated = set(store.conn.execute("SELECT key, source, item_id FROM copies WHERE retired = 0"))
         assert migrated == copies
+        assert store.entries.copies("NW20220101082200000003") == []
         assert {row[0] for row in store.conn.execute("SELECT name FROM sources")} == {s[0] for s in sources}
         unknown = store.conn.execute("SELECT DISTINCT source FROM copies WHERE content_hash = ''").fetchall()
         assert unknown  # the previous release kept only one text per entry

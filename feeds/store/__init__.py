@@ -89,7 +89,7 @@ class Store:
             )
         for version in range(current, LATEST):
             try:
-                MIGRATIONS[version](self.conn)  # begins the transaction itself
+                self._run_migration(version)
                 self.conn.execute(f"PRAGMA user_version = {version + 1}")
                 missing = EXPECTED_TABLES[version + 1] - set(self.db.table_names())
                 if missing:
@@ -102,6 +102,12 @@ class Store:
                 if self.conn.in_transaction:
                     self.conn.execute("ROLLBACK")
                 raise
+
+    def _run_migration(self, version: int) -> None:
+        try:
+            MIGRATIONS[version](self.conn)  # begins the transaction itself
+        except sqlite3.Error as exc:
+            raise StoreError(str(self.path), f"migration {version + 1} failed: {exc}") from None
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

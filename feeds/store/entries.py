@@ -22,21 +22,16 @@ from feeds.timefmt import iso, parse_iso
 if TYPE_CHECKING:
     from feeds.store import Store
 
-_ENTRY_COLUMNS = ", ".join(
-    [
-        "key",
-        "info_code",
-        "title",
-        "link",
-        "content",
-        "summary",
-        "author",
-        "published",
-        "updated",
-        "categories",
-        "tags",
-        "content_hash",
-    ]
+_ENTRY_COLUMNS = (
+    "key, info_code, title, link, summary, author, published, updated, categories, tags, content_hash, "
+    "canonical_source, canonical_item_id"
+)
+# An entry with the text of its canonical copy (stored only there).
+_SELECT_ENTRY = (
+    "SELECT e.key, e.info_code, e.title, e.link, COALESCE(c.content, ''), e.summary, e.author, e.published, "
+    "e.updated, e.categories, e.tags, e.content_hash, e.canonical_source, e.canonical_item_id "
+    "FROM entries AS e LEFT JOIN copies AS c "
+    "ON c.key = e.key AND c.source = e.canonical_source AND c.item_id = e.canonical_item_id"
 )
 _COPY_COLUMNS = ", ".join(
     [
@@ -61,10 +56,11 @@ _COPY_COLUMNS = ", ".join(
     ]
 )
 
-_INSERT_ENTRY = f"INSERT INTO entries ({_ENTRY_COLUMNS}, first_seen) VALUES ({', '.join('?' * 13)})"
+_INSERT_ENTRY = f"INSERT INTO entries ({_ENTRY_COLUMNS}, first_seen) VALUES ({', '.join('?' * 14)})"
 _UPDATE_ENTRY = (
-    "UPDATE entries SET info_code = ?, title = ?, link = ?, content = ?, summary = ?, author = ?, "
-    "published = ?, updated = ?, categories = ?, tags = ?, content_hash = ? WHERE key = ?"
+    "UPDATE entries SET info_code = ?, title = ?, link = ?, summary = ?, author = ?, published = ?, "
+    "updated = ?, categories = ?, tags = ?, content_hash = ?, canonical_source = ?, canonical_item_id = ? "
+    "WHERE key = ?"
 )
 _UPSERT_COPY = (
     f"INSERT INTO copies ({_COPY_COLUMNS}, last_seen) VALUES ({', '.join('?' * 19)}) "
@@ -74,14 +70,14 @@ _UPSERT_COPY = (
     "updated = excluded.updated, categories = excluded.categories, tags = excluded.tags, "
     "content_hash = excluded.content_hash, raw_date = excluded.raw_date, "
     "date_is_fetch_time = excluded.date_is_fetch_time, title_key = excluded.title_key, "
-    "last_seen = excluded.last_seen"
+    "first_seen = excluded.first_seen, last_seen = excluded.last_seen, retired = 0"
 )
 _INSERT_CATEGORY = "INSERT INTO entry_categories (slug, key, published) VALUES (?, ?, ?)"
 # Stored copies a new copy without an infoCode may be a near-duplicate of (merge.near_duplicate_of).
 NEAR_CANDIDATES = (
     "SELECT c.key, c.published FROM copies AS c JOIN entries AS e ON e.key = c.key "
     "WHERE c.title_key = ? AND c.title_key != '' AND c.published BETWEEN ? AND ? "
-    "AND c.date_is_fetch_time = 0 AND e.info_code IS NULL"
+    "AND c.date_is_fetch_time = 0 AND c.retired = 0 AND e.info_code IS NULL"
 )
 _FINGERPRINT = "merge_fingerprint"
 
@@ -109,8 +105,9 @@ class EntryRepo:
         return None if entry is None else self._with_sources(entry)
 
     def copies(self, key: str) -> list[Copy]:
-        """Every source's copy of the entry, in no particular order (``merge.ranked`` orders them)."""
-        rows = self._conn.execute(f"SELECT {_COPY_COLUMNS} FROM copies WHERE key = ?", (key,))
+        """Every source's copy of the entry, in no particular order (``merge.ranked`` orders them).
+        A copy its source dropped (retired) is no longer one of them."""
+        rows = self._conn.execute(f"SELECT {_COPY_COLUMNS} FROM copies WHERE key = ? AND retired = 0", (key,))
         return [_copy_from_row(row) for row in rows]
 
     def apply(self, entry: Entry, now: datetime, policy: MergePolicy, notify: bool = True) -> Decision:
@@ -153,7 +150,7 @@ class EntryRepo:
 
     def _copy_hash(self, entry: Entry) -> str | None:
         row = self._conn.execute(
-            "SELECT content_hash FROM copies WHERE key = ? AND source = ? AND item_id = ?",
+            "SELECT content_hash FROM copies WHERE key = ? AND source = ? AND item_id = ? AND retired = 0",
             (entry.key, entry.source, entry.item_id),
         ).fetchone()
         return None if row is None else str(row[0])
@@ -204,7 +201,7 @@ class EntryRepo:
         return copies
 
     def _row(self, key: str) -> StoredEntry | None:
-        row = self._conn.execute(f"SELECT {_ENTRY_COLUMNS} FROM entries WHERE key = ?", (key,)).fetchone()
+        row = self._conn.execute(f"{_SELECT_ENTRY} WHERE e.key = ?", (key,)).fetchone()
         return None if row is None else _entry_from_row(row)
 
     def _write_entry(self, entry: StoredEntry, before: StoredEntry | None, now: datetime) -> None:
@@ -215,7 +212,6 @@ class EntryRepo:
             entry.info_code,
             entry.title,
             entry.link,
-            entry.content,
             entry.summary,
             entry.author,
             published,
@@ -223,6 +219,7 @@ class EntryRepo:
             categories,
             _dumps_strings(entry.tags),
             entry.content_hash,
+            *entry.canonical,
         )
         if before is None:
             self._conn.execute(_INSERT_ENTRY, (entry.key, *values, iso(now)))
@@ -267,9 +264,16 @@ class EntryRepo:
         the rest (with none left, the entry stays as it was: feeds keep history). True when what
         the entry shows changed (announced as ``entry.updated``)."""
         self._conn.execute(
-            "DELETE FROM copies WHERE key = ? AND source = ? AND item_id = ?", (key, source, item_id)
+            "UPDATE copies SET retired = 1 WHERE key = ? AND source = ? AND item_id = ?",
+            (key, source, item_id),
         )
-        return self._remerge(key, policy, now, notify)
+        changed = self._remerge(key, policy, now, notify)
+        self._conn.execute(  # retired copies are kept only while their entry still shows one
+            "DELETE FROM copies WHERE key = ? AND retired = 1 AND (source, item_id) IS NOT "
+            "(SELECT canonical_source, canonical_item_id FROM entries WHERE key = ?)",
+            (key, key),
+        )
+        return changed
 
     def _remerge(self, key: str, policy: MergePolicy, now: datetime, notify: bool) -> bool:
         stored = self._row(key)
@@ -279,6 +283,8 @@ class EntryRepo:
         if entry is None:
             return False
         self._write_entry(entry, stored, now)
+        if not merge.shown_changed(stored, entry):
+            return False  # the same text from another copy
         if notify:
             self.add_event("entry.updated", key, now, policy)
         return True
@@ -287,7 +293,7 @@ class EntryRepo:
         """A source's item has one copy: when its key changes (a near-duplicate retitled, an infoCode
         that appeared), its copy under the old key leaves that entry before it is stored anew."""
         rows = self._conn.execute(
-            "SELECT key FROM copies WHERE source = ? AND item_id = ? AND key != ?",
+            "SELECT key FROM copies WHERE source = ? AND item_id = ? AND key != ? AND retired = 0",
             (entry.source, entry.item_id, entry.key),
         ).fetchall()
         for (key,) in rows:
@@ -301,7 +307,12 @@ class EntryRepo:
             return 0
         changed = 0
         with self._store.transaction():
-            keys = [key for (key,) in self._conn.execute("SELECT DISTINCT key FROM copies ORDER BY key")]
+            keys = [
+                key
+                for (key,) in self._conn.execute(
+                    "SELECT DISTINCT key FROM copies WHERE retired = 0 ORDER BY key"
+                )
+            ]
             for key in keys:
                 changed += self._remerge(key, policy, now, notify)
             self._conn.execute(
@@ -321,13 +332,13 @@ class EntryRepo:
         """Newest first (published, then key, so ties are ordered the same every time)."""
         limit_sql = "" if limit is None else f" LIMIT {int(limit)}"
         if category is None or category == "all":
-            sql = f"SELECT {_ENTRY_COLUMNS} FROM entries ORDER BY published DESC, key{limit_sql}"
+            sql = f"{_SELECT_ENTRY} ORDER BY e.published DESC, e.key{limit_sql}"
             rows = self._conn.execute(sql).fetchall()
         else:
             sql = (
-                f"SELECT {_ENTRY_COLUMNS} FROM entries WHERE key IN ("
+                f"{_SELECT_ENTRY} WHERE e.key IN ("
                 f"SELECT key FROM entry_categories WHERE slug = ? ORDER BY published DESC, key{limit_sql})"
-                " ORDER BY published DESC, key"
+                " ORDER BY e.published DESC, e.key"
             )
             rows = self._conn.execute(sql, (category,)).fetchall()
         return [self._with_sources(_entry_from_row(row)) for row in rows]
@@ -339,7 +350,8 @@ class EntryRepo:
         names = [
             row[0]
             for row in self._conn.execute(
-                "SELECT DISTINCT source FROM copies WHERE key = ? ORDER BY source", (entry.key,)
+                "SELECT DISTINCT source FROM copies WHERE key = ? AND retired = 0 ORDER BY source",
+                (entry.key,),
             )
         ]
         return replace(entry, sources=tuple(names))
@@ -451,7 +463,8 @@ def _dumps(value: Any) -> str:
 
 
 def _entry_from_row(row: tuple[Any, ...]) -> StoredEntry:
-    key, info_code, title, link, content, summary, author, published, updated, categories, tags, digest = row
+    (key, info_code, title, link, content, summary, author, published, updated, categories, tags, digest,
+     canonical_source, canonical_item_id) = row  # fmt: skip
     return StoredEntry(
         key=key,
         info_code=info_code,
@@ -466,6 +479,7 @@ def _entry_from_row(row: tuple[Any, ...]) -> StoredEntry:
         tags=tuple(json.loads(tags)),
         sources=(),
         content_hash=digest,
+        canonical=(canonical_source, canonical_item_id),
     )
 
 

@@ -221,7 +221,8 @@ def _v1(conn: sqlite3.Connection) -> None:
 
 V2 = """
 -- Every source's latest copy of a news item, as it came in (normalized): the entry row is computed
--- from these (feeds/merge.py). A rowid table: copies carry whole articles, too big for WITHOUT ROWID.
+-- from these (feeds/merge.py) and shows the text of one of them, its canonical copy, which is stored
+-- only here. A rowid table: copies carry whole articles, too big for WITHOUT ROWID.
 CREATE TABLE copies (
     key TEXT NOT NULL REFERENCES entries (key) ON DELETE CASCADE,
     source TEXT NOT NULL,
@@ -240,6 +241,7 @@ CREATE TABLE copies (
     raw_date TEXT,
     date_is_fetch_time INTEGER NOT NULL DEFAULT 0,
     title_key TEXT NOT NULL DEFAULT '',  -- normalized title, only for copies without an infoCode
+    retired INTEGER NOT NULL DEFAULT 0,  -- its source dropped it; kept only while its entry shows it
     first_seen TEXT NOT NULL,
     last_seen TEXT NOT NULL,
     UNIQUE (key, source, item_id)
@@ -253,6 +255,10 @@ CREATE TABLE meta (
     name TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
+
+-- The copy whose text the entry shows (its content lives in that copy's row only).
+ALTER TABLE entries ADD COLUMN canonical_source TEXT NOT NULL DEFAULT '';
+ALTER TABLE entries ADD COLUMN canonical_item_id TEXT NOT NULL DEFAULT '';
 """
 
 # Version 1 kept one row per entry and, per source, only a digest of its copy. A copy whose digest is
@@ -268,6 +274,17 @@ SELECT e.key, s.source, s.item_id, e.info_code, e.title, e.link, e.content, e.su
        CASE WHEN s.content_hash = e.content_hash THEN s.content_hash ELSE '' END,
        s.raw_date, s.date_is_fetch_time, s.first_seen, s.last_seen
 FROM entry_sources AS s JOIN entries AS e ON e.key = s.key;
+-- An entry whose posts were all deleted kept its text with no copy left: it gets a retired one.
+INSERT INTO copies (key, source, item_id, info_code, title, link, content, summary, author,
+                    published, updated, categories, tags, content_hash, retired, first_seen, last_seen)
+SELECT key, '', '', info_code, title, link, content, summary, author, published, updated, categories,
+       tags, content_hash, 1, first_seen, first_seen
+FROM entries WHERE key NOT IN (SELECT key FROM entry_sources);
+UPDATE entries SET (canonical_source, canonical_item_id) = (
+    SELECT source, item_id FROM copies AS c WHERE c.key = entries.key
+    ORDER BY c.content_hash = '', c.source, c.item_id LIMIT 1
+);
+ALTER TABLE entries DROP COLUMN content;
 UPDATE files SET size = -1, content_hash = ''
 WHERE EXISTS (SELECT 1 FROM copies AS c
               WHERE c.content_hash = '' AND c.source = files.source AND c.item_id = files.path);
@@ -279,6 +296,9 @@ DROP TABLE entry_sources;
 
 def _v2(conn: sqlite3.Connection) -> None:
     from feeds.titles import title_key  # the normalized titles near-duplicates are matched on
+
+    if sqlite3.sqlite_version_info < (3, 35):
+        raise sqlite3.NotSupportedError(f"SQLite {sqlite3.sqlite_version} is too old (3.35 or newer)")
 
     conn.executescript(f"BEGIN;{V2}{_V2_COPIES}")
     rows = conn.execute("SELECT rowid, title FROM copies WHERE info_code IS NULL").fetchall()
