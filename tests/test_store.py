@@ -275,7 +275,6 @@ def test_migration_from_v1_keeps_every_entry_and_source(tmp_path: Path) -> None:
     old.execute("DELETE FROM entry_sources WHERE key = 'NW20220101082200000003'")
     old.commit()
     texts = dict(old.execute("SELECT key, content FROM entries"))
-    entries = set(texts)
     copies = set(old.execute("SELECT key, source, item_id FROM entry_sources"))
     sources = set(old.execute("SELECT name, url, etag FROM sources"))
     old.close()
