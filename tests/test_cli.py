@@ -51,6 +51,57 @@ def test_entries_json_has_the_contract_fields(project: Path) -> None:
     assert row["sources"] == ["local:posts"]
 
 
+def with_a_remote_copy(project: Path) -> None:
+    """The seed, and a cailianshe-like feed carrying a one-line copy of it."""
+    (project / "posts" / "seed.txt").write_bytes(SEED.read_bytes())
+    (project / "cls.xml").write_text(
+        '<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>财联社</title>'
+        "<id>urn:cls</id><updated>2022-01-24T15:05:00Z</updated><entry><title>工信部培育中小企业</title>"
+        f'<id>tag:cls,2022:1</id><link href="https://cls.example.com/1?infoCode={SEED_KEY}"/>'
+        "<updated>2022-01-24T15:05:00Z</updated><author><name>财联社</name></author>"
+        "<summary>一句话。</summary></entry></feed>",
+        encoding="utf-8",
+    )
+    config = project / "config.yaml"
+    config.write_text(
+        config.read_text(encoding="utf-8") + "remote: [{name: cls, url: cls.xml}]\n", encoding="utf-8"
+    )
+
+
+def test_entries_key_json_shows_each_copy_and_which_one_is_shown(project: Path) -> None:
+    with_a_remote_copy(project)
+    assert feeds(project, "run", "--once").returncode == 0
+    out = feeds(project, "entries", "--key", SEED_KEY, "--json")
+    assert out.returncode == 0, out.stderr
+    [row] = [json.loads(line) for line in out.stdout.splitlines()]
+    assert row["sources"] == ["cls", "local:posts"]
+    assert [(c["source"], c["canonical"]) for c in row["copies"]] == [("local:posts", True), ("cls", False)]
+    local, remote = row["copies"]
+    assert remote["link"] == f"https://cls.example.com/1?infoCode={SEED_KEY}"
+    assert {"source", "link", "title", "first_seen", "updated", "canonical"} <= set(local)
+    assert row["link"] == local["link"] != remote["link"]
+
+
+def test_explain_says_why_in_words(project: Path) -> None:
+    with_a_remote_copy(project)
+    feeds(project, "run", "--once")
+    out = feeds(project, "explain", SEED_KEY)
+    assert out.returncode == 0, out.stderr
+    assert "Canonical: local:posts (seed.txt), the highest priority (100; next 50)." in out.stdout
+    assert "Also cls (tag:cls,2022:1): priority 50" in out.stdout
+
+
+def test_an_unknown_key_is_one_clear_line(project: Path) -> None:
+    feeds(project, "run", "--once")
+    for args in (("explain", "NW404"), ("entries", "--key", "NW404")):
+        out = feeds(project, *args)
+        assert out.returncode == 1
+        assert (
+            out.stderr.strip()
+            == "feeds: NW404: no stored entry has this key (see `feeds entries --json` for keys)"
+        )
+
+
 def test_failures_command_lists_rejected_files(project: Path) -> None:
     (project / "posts" / "x.md").write_text(post(date="not a date"), encoding="utf-8")
     feeds(project, "run", "--once")

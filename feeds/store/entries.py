@@ -223,13 +223,22 @@ class EntryRepo:
         )
         if before is None:
             self._conn.execute(_INSERT_ENTRY, (entry.key, *values, iso(now)))
+            added: Iterable[str] = entry.categories
         else:
             self._conn.execute(_UPDATE_ENTRY, (*values, entry.key))
-            if before.categories == entry.categories and before.published == entry.published:
-                return
-            self._conn.execute("DELETE FROM entry_categories WHERE key = ?", (entry.key,))
-        for slug in entry.categories:  # mostly one: a plain execute costs less than executemany's setup
+            added = self._drop_category_rows(entry, before)
+        for slug in added:  # mostly one: a plain execute costs less than executemany's setup
             self._conn.execute(_INSERT_CATEGORY, (slug, entry.key, published))
+
+    def _drop_category_rows(self, entry: StoredEntry, before: StoredEntry) -> Iterable[str]:
+        """Remove the category rows an updated entry no longer has; returns the slugs to add. A copy
+        that only brings a new category (the usual cross-source case) touches that one row."""
+        if before.published != entry.published:  # every row carries the date: rewrite them all
+            self._conn.execute("DELETE FROM entry_categories WHERE key = ?", (entry.key,))
+            return entry.categories
+        for slug in set(before.categories) - set(entry.categories):
+            self._conn.execute("DELETE FROM entry_categories WHERE key = ? AND slug = ?", (entry.key, slug))
+        return [slug for slug in entry.categories if slug not in before.categories]
 
     def _write_copy(self, copy: Copy, now: datetime) -> None:
         self._conn.execute(
