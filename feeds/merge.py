@@ -72,6 +72,18 @@ def same_copy(stored_hash: str | None, incoming: Entry) -> bool:
     return stored_hash == incoming.content_hash
 
 
+def unchanged_home(homes: Mapping[str, str], incoming: Entry) -> str | None:
+    """The key under which the source's item is already stored exactly as it came in, if it is:
+    nothing to do. ``homes`` maps the keys holding a copy of the item to that copy's digest. Besides
+    its own key, an item without an infoCode may live under the entry it joined as a near-duplicate.
+    """
+    if same_copy(homes.get(incoming.key), incoming):
+        return incoming.key
+    if incoming.info_code:
+        return None
+    return next((key for key, digest in sorted(homes.items()) if same_copy(digest, incoming)), None)
+
+
 def revise(old: Copy | None, incoming: Entry, now: datetime) -> Copy | None:
     """The copy to keep for ``incoming``'s source and item, or None when the stored one still holds.
 
@@ -152,6 +164,7 @@ class Decision:
     to another copy of the same text. ``event``: the webhook to queue, if any.
     """
 
+    key: str  # the entry the copy belongs to (a near-duplicate's is another item's key)
     outcome: Outcome
     copy: Copy | None
     entry: StoredEntry | None
@@ -174,16 +187,16 @@ def decide(
     old = next((c for c in copies if (c.source, c.item_id) == (incoming.source, incoming.item_id)), None)
     copy = revise(old, incoming, now)
     if copy is None and stored is not None:
-        return Decision(Outcome.DUPLICATE, None, None, None)
+        return Decision(incoming.key, Outcome.DUPLICATE, None, None, None)
     current = copy or old
     kept = [c for c in copies if c is not old] + ([current] if current else [])
     entry = combine(incoming.key, kept, priorities)
     if stored is None:
-        return Decision(Outcome.NEW, copy, entry, "entry.created", tuple(kept))
+        return Decision(incoming.key, Outcome.NEW, copy, entry, "entry.created", tuple(kept))
     if not shown_changed(stored, entry):
         moved = entry if entry.canonical != stored.canonical else None
-        return Decision(Outcome.DUPLICATE, copy, moved, None, tuple(kept))
-    return Decision(Outcome.UPDATED, copy, entry, "entry.updated", tuple(kept))
+        return Decision(incoming.key, Outcome.DUPLICATE, copy, moved, None, tuple(kept))
+    return Decision(incoming.key, Outcome.UPDATED, copy, entry, "entry.updated", tuple(kept))
 
 
 def recompute(stored: StoredEntry, copies: Sequence[Copy], priorities: Priorities) -> StoredEntry | None:

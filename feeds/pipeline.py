@@ -79,7 +79,7 @@ class Tally:
             self.touched.add(ALL)
             self.touched.update(decision.entry.categories)
 
-    def remerged(self, key: str) -> None:
+    def remerged(self) -> None:
         """An entry that changed because one of its copies went away: an update of it."""
         self.outcomes[Outcome.UPDATED] += 1
         self.touched.add(ALL)
@@ -201,22 +201,15 @@ def _ingest_folder(
                 continue
             yield post, before
 
-    policy = merge_policy(config)
+    step = PostStep(name, merge_policy(config), now, bool(config.webhooks), tally)
     prepared = ordered_map(partial(prepare_post, context), changed_posts())
     with store.batches(BATCH) as commit_point:
         for (post, before), result in prepared:
-            _store_post(
-                store,
-                PostStep(name, policy, now, bool(config.webhooks), tally),
-                post,
-                before,
-                result,
-                failing,
-            )
+            _store_post(store, step, post, before, result, failing)
             commit_point()
             if progress:
                 progress(1)
-        _forget_removed(store, PostStep(name, policy, now, bool(config.webhooks), tally), root, known)
+        _forget_removed(store, step, root, known)
         if str(root) in failing:
             store.entries.clear_failure(name, str(root))
     return tally.summary()
@@ -235,7 +228,7 @@ class PostStep:
     def forget(self, store: Store, key: str, relpath: str) -> None:
         """This folder's post no longer gives a copy of ``key``: its entry re-merges from the rest."""
         if store.entries.forget_copy(key, self.source, relpath, self.policy, self.now, self.notify):
-            self.tally.remerged(key)
+            self.tally.remerged()
 
 
 def _store_post(
@@ -270,19 +263,11 @@ def _store_post(
         tally.skip(post.location, "a draft (published: false)")
         return
     decision = store.entries.apply(result.entry, step.now, step.policy, step.notify)
-    stored_key = decision.entry.key if decision.entry else None
-    index = replace(index, entry_key=_key_of(decision, result.entry, stored_key))
+    index = replace(index, entry_key=decision.key)  # a near-duplicate's copy lives under another key
     if before and before.entry_key and before.entry_key != index.entry_key:
         step.forget(store, before.entry_key, post.relpath)
     store.entries.record_file(source, post.relpath, index)
     tally.stored(decision)
-
-
-def _key_of(decision: Decision, entry: Entry, stored_key: str | None) -> str:
-    """The key the copy was stored under: a near-duplicate joins another entry's key."""
-    if decision.copy is not None:
-        return decision.copy.key
-    return stored_key or entry.key
 
 
 def _forget_removed(store: Store, step: PostStep, root: Path, removed: dict[str, FileState]) -> None:

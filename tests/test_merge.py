@@ -126,7 +126,7 @@ def test_a_lower_priority_copy_changing_its_text_changes_nothing_shown() -> None
 def test_the_same_copy_again_is_a_duplicate_that_writes_nothing() -> None:
     stored, copies = store_all([LOCAL])
     assert merge.decide(stored, copies, LOCAL, PRIORITIES, RUN) == merge.Decision(
-        Outcome.DUPLICATE, None, None, None
+        "NW1", Outcome.DUPLICATE, None, None, None
     )
 
 

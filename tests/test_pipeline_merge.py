@@ -176,6 +176,11 @@ def test_posts_sharing_a_title_without_infocode_are_one_entry_and_off_keeps_them
         with Store.open(config.store_path) as store:
             run_cycle(config, store)
             assert store.entries.count() == expected
+            if near == "true":  # the file index knows which entry each post's copy joined
+                (folder / "posts" / "b.md").unlink()
+                run_cycle(config, store)
+                [entry] = store.entries.recent()
+                assert [c.item_id for c in store.entries.copies(entry.key)] == ["a.md"]
 
 
 def test_a_store_from_the_previous_release_is_migrated_and_repaired(tmp_path: Path) -> None:

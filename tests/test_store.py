@@ -109,6 +109,8 @@ def test_a_rolled_back_change_marks_nothing(store: Store) -> None:
         "SELECT key FROM entry_categories WHERE slug = ? ORDER BY published DESC, key LIMIT 50",
         "SELECT key, source, item_id FROM copies WHERE key = ?",
         "SELECT content_hash FROM copies WHERE key = ? AND source = ? AND item_id = ?",
+        "SELECT key, content_hash FROM copies WHERE source = ? AND item_id = ? AND retired = 0",
+        "DELETE FROM entries WHERE key = ?",  # cascades to copies: needs their index by key
         NEAR_CANDIDATES,
     ],
 )

@@ -64,7 +64,7 @@ _UPDATE_ENTRY = (
 )
 _UPSERT_COPY = (
     f"INSERT INTO copies ({_COPY_COLUMNS}, last_seen) VALUES ({', '.join('?' * 19)}) "
-    "ON CONFLICT (key, source, item_id) DO UPDATE SET info_code = excluded.info_code, "
+    "ON CONFLICT (source, item_id, key) DO UPDATE SET info_code = excluded.info_code, "
     "title = excluded.title, link = excluded.link, content = excluded.content, "
     "summary = excluded.summary, author = excluded.author, published = excluded.published, "
     "updated = excluded.updated, categories = excluded.categories, tags = excluded.tags, "
@@ -119,15 +119,18 @@ class EntryRepo:
         happen exactly when the change commits. A copy its source sent unchanged costs one read.
         """
         self.save_categories(entry.categories)
-        stored_hash = self._copy_hash(entry)
-        if stored_hash is not None and merge.same_copy(stored_hash, entry):
-            return Decision(Outcome.DUPLICATE, None, None, None)
-        stored = self._row(entry.key)
+        homes = self._homes(entry)
+        unchanged_at = merge.unchanged_home(homes, entry)
+        if unchanged_at is not None:
+            return Decision(unchanged_at, Outcome.DUPLICATE, None, None, None)
+        natural_key = entry.key
+        stored = self._row(natural_key)
         moved: list[Copy] = []
-        if stored is None and stored_hash is None:
+        if stored is None:
             entry, moved = self._join_near_duplicate(entry, policy, now)
-            self._leave_other_entries(entry, policy, now, notify)
-            stored = self._row(entry.key)
+            stored = self._row(entry.key) if entry.key != natural_key and not moved else None
+        for key in homes.keys() - {entry.key}:  # a source's item has one copy: it leaves its old entry
+            self.forget_copy(key, entry.source, entry.item_id, policy, now, notify)
         copies = self.copies(entry.key) if stored is not None else moved
         decision = merge.decide(stored, copies, entry, policy.priorities, now)
         self._carry_out(decision, stored, policy, now, notify)
@@ -148,12 +151,14 @@ class EntryRepo:
             data = decision.entry.to_json(merge.copies_json(decision.copies, policy.priorities))
             self._queue_event(decision.event, decision.entry, data, now)
 
-    def _copy_hash(self, entry: Entry) -> str | None:
-        row = self._conn.execute(
-            "SELECT content_hash FROM copies WHERE key = ? AND source = ? AND item_id = ? AND retired = 0",
-            (entry.key, entry.source, entry.item_id),
-        ).fetchone()
-        return None if row is None else str(row[0])
+    def _homes(self, entry: Entry) -> dict[str, str]:
+        """Where this source's item has its copy: key → the copy's digest (at most one key, but for
+        an item whose key just changed)."""
+        rows = self._conn.execute(
+            "SELECT key, content_hash FROM copies WHERE source = ? AND item_id = ? AND retired = 0",
+            (entry.source, entry.item_id),
+        )
+        return dict(rows.fetchall())
 
     def _join_near_duplicate(
         self, entry: Entry, policy: MergePolicy, now: datetime
@@ -297,16 +302,6 @@ class EntryRepo:
         if notify:
             self.add_event("entry.updated", key, now, policy)
         return True
-
-    def _leave_other_entries(self, entry: Entry, policy: MergePolicy, now: datetime, notify: bool) -> None:
-        """A source's item has one copy: when its key changes (a near-duplicate retitled, an infoCode
-        that appeared), its copy under the old key leaves that entry before it is stored anew."""
-        rows = self._conn.execute(
-            "SELECT key FROM copies WHERE source = ? AND item_id = ? AND key != ? AND retired = 0",
-            (entry.source, entry.item_id, entry.key),
-        ).fetchall()
-        for (key,) in rows:
-            self.forget_copy(key, entry.source, entry.item_id, policy, now, notify)
 
     def remerge_if_policy_changed(self, policy: MergePolicy, now: datetime, notify: bool) -> int:
         """Re-merge every entry when the priorities differ from the last merge's: a config change

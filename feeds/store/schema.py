@@ -244,11 +244,10 @@ CREATE TABLE copies (
     retired INTEGER NOT NULL DEFAULT 0,  -- its source dropped it; kept only while its entry shows it
     first_seen TEXT NOT NULL,
     last_seen TEXT NOT NULL,
-    UNIQUE (key, source, item_id)
+    UNIQUE (source, item_id, key)  -- also where a source's item has its copy (and under which key)
 );
+CREATE INDEX copies_by_key ON copies (key);
 CREATE INDEX copies_by_title ON copies (title_key, published) WHERE title_key != '';
--- Where a source's item has its copy: a copy whose key changed leaves its old entry.
-CREATE INDEX copies_by_item ON copies (source, item_id);
 
 -- Small facts about the store as a whole, such as the fingerprint of the merge's priorities.
 CREATE TABLE meta (
