@@ -110,25 +110,21 @@ def revise(old: Copy | None, incoming: Entry, now: datetime) -> Copy | None:
 
 def combine(key: str, copies: Sequence[Copy], priorities: Priorities) -> StoredEntry:
     """The entry its copies make (see the module docstring); ``copies`` must not be empty."""
-    order = ranked(copies, priorities)
-    canonical = order[0]
-    own_dates = [copy.published for copy in order if not copy.date_is_fetch_time]
-    published = min(own_dates or [copy.published for copy in order])
-    info_code = next((copy.info_code for copy in order if copy.info_code), None)
+    if len(copies) == 1:  # most entries: the copy as it is (the same result, without the sorting)
+        canonical = copies[0]
+        published, info_code = canonical.published, canonical.info_code
+        categories, tags = canonical.categories, canonical.tags
+        sources: tuple[str, ...] = (canonical.source,)
+    else:
+        order = ranked(copies, priorities)
+        canonical = order[0]
+        own_dates = [copy.published for copy in order if not copy.date_is_fetch_time]
+        published = min(own_dates or [copy.published for copy in order])
+        info_code = next((copy.info_code for copy in order if copy.info_code), None)
+        categories = tuple(sorted({slug for copy in order for slug in copy.categories}))
+        tags = tuple(dict.fromkeys(tag for copy in order for tag in copy.tags))
+        sources = tuple(sorted({copy.source for copy in order}))
     updated = max(canonical.updated, published)
-    categories = tuple(sorted({slug for copy in order for slug in copy.categories}))
-    tags = tuple(dict.fromkeys(tag for copy in order for tag in copy.tags))
-    # The canonical copy's digest stands for its text (hashing the article again for every stored
-    # copy would cost more than the rest of the merge); a migrated copy without one is hashed whole.
-    text: object = canonical.content_hash or (
-        canonical.title,
-        canonical.link,
-        canonical.content,
-        canonical.summary,
-    )
-    digest = hashlib.sha256(
-        repr((text, canonical.author, info_code, published, updated, categories, tags)).encode()
-    )
     return StoredEntry(
         key=key,
         info_code=info_code,
@@ -141,10 +137,38 @@ def combine(key: str, copies: Sequence[Copy], priorities: Priorities) -> StoredE
         updated=updated,
         categories=categories,
         tags=tags,
-        sources=tuple(sorted({copy.source for copy in order})),
-        content_hash=digest.hexdigest(),
+        sources=sources,
+        content_hash=_digest(canonical, info_code, published, updated, categories, tags),
         canonical=(canonical.source, canonical.item_id),
     )
+
+
+def _digest(
+    canonical: Copy,
+    info_code: str | None,
+    published: datetime,
+    updated: datetime,
+    categories: tuple[str, ...],
+    tags: tuple[str, ...],
+) -> str:
+    """A digest of what the entry shows. The canonical copy's digest stands for its text (hashing
+    the article again for every stored copy would cost more than the rest of the merge); a copy a
+    migration stored without one is hashed whole."""
+    if canonical.content_hash:
+        text = canonical.content_hash
+    else:
+        text = "\0".join([canonical.title, canonical.link or "", canonical.content, canonical.summary or ""])
+    parts = [
+        text,
+        canonical.author or "",
+        info_code or "",
+        iso(published),
+        iso(updated),
+        *categories,
+        "\0",
+        *tags,
+    ]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
 def shown_changed(before: StoredEntry | None, after: StoredEntry) -> bool:
@@ -184,6 +208,16 @@ def decide(
     New when the key has no entry; updated when what the entry shows changes; else a duplicate (a
     lower-priority copy whose text changed lands here: kept, but nothing a reader sees moves).
     """
+    if stored is None and not copies:  # a new item: its one copy makes the entry
+        first = Copy.of(incoming, first_seen=now, updated=max(incoming.updated, incoming.published))
+        return Decision(
+            incoming.key,
+            Outcome.NEW,
+            first,
+            combine(incoming.key, [first], priorities),
+            "entry.created",
+            (first,),
+        )
     old = next((c for c in copies if (c.source, c.item_id) == (incoming.source, incoming.item_id)), None)
     copy = revise(old, incoming, now)
     if copy is None and stored is not None:

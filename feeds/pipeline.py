@@ -332,6 +332,7 @@ async def ingest_remote(
     context = NormalizeContext(CategoryResolver(config.categories), config.site.url, now)
     normalized: dict[str, list[Entry | ItemFailure]] = {}  # by source name, until stored
     summary = RunSummary()
+    policy = merge_policy(config)
     with bulk_gc(), LazyPool() as pool:
 
         async def parse_in_pool(
@@ -348,7 +349,7 @@ async def ingest_remote(
                 with store.transaction():
                     for result in group:
                         entries = _entries_of(result, normalized.pop(result.source, None), context)
-                        summary += _store_fetch(config, store, result, entries, now)
+                        summary += _store_fetch(config, store, result, entries, now, policy)
     return summary
 
 
@@ -362,12 +363,16 @@ def _entries_of(
 
 
 def _store_fetch(
-    config: Config, store: Store, result: FetchResult, normalized: list[Entry | ItemFailure], now: datetime
+    config: Config,
+    store: Store,
+    result: FetchResult,
+    normalized: list[Entry | ItemFailure],
+    now: datetime,
+    policy: MergePolicy,
 ) -> RunSummary:
     """One source's entries and its new state, in one transaction."""
     tally = Tally()
     notify = bool(config.webhooks)
-    policy = merge_policy(config)
     for reason in result.skipped:
         tally.skip(result.source, reason)
     if result.unchanged:

@@ -79,7 +79,23 @@ NEAR_CANDIDATES = (
     "WHERE c.title_key = ? AND c.title_key != '' AND c.published BETWEEN ? AND ? "
     "AND c.date_is_fetch_time = 0 AND c.retired = 0 AND e.info_code IS NULL"
 )
+# Everything storing a copy must know first, in one statement: where the source's item has its copy
+# (0: key, digest), whether an entry has the copy's key (1), near-duplicate candidates (2: key, date).
+_LOOKUP = (
+    "SELECT 0, key, content_hash FROM copies WHERE source = ? AND item_id = ? AND retired = 0 "
+    "UNION ALL SELECT 1, key, NULL FROM entries WHERE key = ? "
+    f"UNION ALL {NEAR_CANDIDATES.replace('SELECT c.key', 'SELECT 2, c.key', 1)}"
+)
 _FINGERPRINT = "merge_fingerprint"
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    """What ``_LOOKUP`` found for one incoming copy."""
+
+    homes: dict[str, str]  # key → digest of this source's copy of the item (one key, but after a key change)
+    exists: bool  # an entry has the copy's own key
+    near: list[NearCandidate]
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,17 +135,17 @@ class EntryRepo:
         happen exactly when the change commits. A copy its source sent unchanged costs one read.
         """
         self.save_categories(entry.categories)
-        homes = self._homes(entry)
-        unchanged_at = merge.unchanged_home(homes, entry)
+        found = self._lookup(entry, policy)
+        unchanged_at = merge.unchanged_home(found.homes, entry)
         if unchanged_at is not None:
             return Decision(unchanged_at, Outcome.DUPLICATE, None, None, None)
         natural_key = entry.key
-        stored = self._row(natural_key)
+        stored = self._row(natural_key) if found.exists else None
         moved: list[Copy] = []
         if stored is None:
-            entry, moved = self._join_near_duplicate(entry, policy, now)
+            entry, moved = self._join_near_duplicate(entry, policy, now, found.near)
             stored = self._row(entry.key) if entry.key != natural_key and not moved else None
-        for key in homes.keys() - {entry.key}:  # a source's item has one copy: it leaves its old entry
+        for key in found.homes.keys() - {entry.key}:  # a source's item has one copy: it leaves its old entry
             self.forget_copy(key, entry.source, entry.item_id, policy, now, notify)
         copies = self.copies(entry.key) if stored is not None else moved
         decision = merge.decide(stored, copies, entry, policy.priorities, now)
@@ -151,17 +167,30 @@ class EntryRepo:
             data = decision.entry.to_json(merge.copies_json(decision.copies, policy.priorities))
             self._queue_event(decision.event, decision.entry, data, now)
 
-    def _homes(self, entry: Entry) -> dict[str, str]:
-        """Where this source's item has its copy: key → the copy's digest (at most one key, but for
-        an item whose key just changed)."""
-        rows = self._conn.execute(
-            "SELECT key, content_hash FROM copies WHERE source = ? AND item_id = ? AND retired = 0",
-            (entry.source, entry.item_id),
-        )
-        return dict(rows.fetchall())
+    def _lookup(self, entry: Entry, policy: MergePolicy) -> _Found:
+        """One read for what the merge needs to know before anything else (see ``_LOOKUP``)."""
+        near = policy.near_window is not None and entry.title_key and not entry.info_code
+        near = near and not entry.date_is_fetch_time
+        if near and policy.near_window is not None:
+            low, high = iso(entry.published - policy.near_window), iso(entry.published + policy.near_window)
+            title_key = entry.title_key
+        else:
+            title_key, low, high = "", "", ""  # matches nothing (the index holds no empty title keys)
+        params = (entry.source, entry.item_id, entry.key, title_key, low, high)
+        homes: dict[str, str] = {}
+        exists = False
+        candidates: list[NearCandidate] = []
+        for kind, key, value in self._conn.execute(_LOOKUP, params):
+            if kind == 0:
+                homes[key] = value
+            elif kind == 1:
+                exists = True
+            else:
+                candidates.append(NearCandidate(key, parse_iso(value)))
+        return _Found(homes, exists, candidates)
 
     def _join_near_duplicate(
-        self, entry: Entry, policy: MergePolicy, now: datetime
+        self, entry: Entry, policy: MergePolicy, now: datetime, candidates: list[NearCandidate]
     ) -> tuple[Entry, list[Copy]]:
         """A copy with an unseen key that is a near-duplicate of a stored entry joins that entry.
 
@@ -169,11 +198,8 @@ class EntryRepo:
         is renamed to the copy's key instead (``merge.takes_the_name``): its copies come back to be
         stored under the new key once the renamed entry's row is written.
         """
-        if policy.near_window is None or not entry.title_key or entry.info_code or entry.date_is_fetch_time:
+        if policy.near_window is None or not candidates:
             return entry, []
-        low, high = entry.published - policy.near_window, entry.published + policy.near_window
-        rows = self._conn.execute(NEAR_CANDIDATES, (entry.title_key, iso(low), iso(high)))
-        candidates = [NearCandidate(key, parse_iso(published)) for key, published in rows]
         found = merge.near_duplicate_of(entry, entry.title_key, candidates, policy.near_window)
         if found is None:
             return entry, []
