@@ -138,37 +138,9 @@ def combine(key: str, copies: Sequence[Copy], priorities: Priorities) -> StoredE
         categories=categories,
         tags=tags,
         sources=sources,
-        content_hash=_digest(canonical, info_code, published, updated, categories, tags),
+        content_hash=canonical.content_hash,
         canonical=(canonical.source, canonical.item_id),
     )
-
-
-def _digest(
-    canonical: Copy,
-    info_code: str | None,
-    published: datetime,
-    updated: datetime,
-    categories: tuple[str, ...],
-    tags: tuple[str, ...],
-) -> str:
-    """A digest of what the entry shows. The canonical copy's digest stands for its text (hashing
-    the article again for every stored copy would cost more than the rest of the merge); a copy a
-    migration stored without one is hashed whole."""
-    if canonical.content_hash:
-        text = canonical.content_hash
-    else:
-        text = "\0".join([canonical.title, canonical.link or "", canonical.content, canonical.summary or ""])
-    parts = [
-        text,
-        canonical.author or "",
-        info_code or "",
-        iso(published),
-        iso(updated),
-        *categories,
-        "\0",
-        *tags,
-    ]
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
 def shown_changed(before: StoredEntry | None, after: StoredEntry) -> bool:

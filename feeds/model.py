@@ -186,7 +186,7 @@ class StoredEntry:
     categories: tuple[str, ...]  # slugs
     tags: tuple[str, ...]
     sources: tuple[str, ...]
-    content_hash: str  # a digest of ``shown()``
+    content_hash: str  # the canonical copy's digest of its text
     canonical: tuple[str, str] = ("", "")  # (source, item id) of the copy whose text it shows
 
     def shown(self) -> tuple[object, ...]:
