@@ -154,6 +154,10 @@ class FetchConfig(_Strict):
     connect_timeout: Duration = 10.0
     max_bytes: Size = 15 * 2**20
     max_redirects: int = Field(5, ge=0, le=20)
+    # Loopback, private, link-local and unspecified addresses are refused for feeds, webhooks and hubs
+    # unless this is true (a republisher must not be steered into its own network).
+    allow_private: bool = False
+    max_items: int = Field(1000, ge=1, le=1_000_000)  # the newest this many items of a document
 
 
 class WebSubConfig(_Strict):
