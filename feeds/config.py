@@ -1,14 +1,19 @@
 """Load and validate ``config.yaml``.
 
 pydantic does the checking (unknown keys are refused, so a typo never silently means "default");
-this module turns its errors into one ``ConfigError`` line naming the key, and resolves relative
-paths against the config file's folder.
+this module turns its errors into one ``ConfigError`` line naming the key, resolves relative
+paths against the config file's folder, and reads webhook secrets kept outside the file.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import difflib
+import math
+import os
 import re
+import stat
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -32,18 +37,42 @@ _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 _SIZE = re.compile(r"^\s*(\d+)\s*(B|KB|KiB|MB|MiB|GB|GiB)?\s*$", re.IGNORECASE)
 _SIZE_UNITS = {"b": 1, "kb": 1000, "kib": 1024, "mb": 10**6, "mib": 2**20, "gb": 10**9, "gib": 2**30}
 SLUG_RE = re.compile(r"^[a-z0-9_-]+$")
+# The longest duration accepted: beyond it a value is a typo (a unit or digits too many) or `.inf`,
+# and timers and date arithmetic downstream would overflow on it.
+MAX_DURATION = 365 * 86400.0
+MAX_SECRET_FILE_BYTES = 4096  # a whsec_ key is well under this; a bigger file is the wrong file
 
 
 def parse_duration(value: object) -> float:
-    """``90``, ``"30s"``, ``"15m"``, ``"2h"``, ``"1d"`` → seconds."""
+    """``90``, ``"30s"``, ``"15m"``, ``"2h"``, ``"1d"`` → seconds, from 0 to ``MAX_DURATION``."""
+    seconds = _seconds(value)
+    if math.isnan(seconds):
+        raise ValueError(f"{_shown(value)} is not a duration like 30s, 15m, 2h or 1d")
+    if seconds < 0:
+        raise ValueError(f"{_shown(value)} is negative: a duration is 0 or more")
+    if seconds > MAX_DURATION:
+        raise ValueError(f"{_shown(value)} is too long: a duration is at most 365 days")
+    return seconds
+
+
+def _seconds(value: object) -> float:
     if isinstance(value, bool):
         raise ValueError("expected a duration like 30s, 15m, 2h or 1d")
     if isinstance(value, int | float):
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:  # an int too big for a float
+            return math.inf
     match = _DURATION.match(str(value))
     if not match:
-        raise ValueError(f"{value!r} is not a duration like 30s, 15m, 2h or 1d")
+        raise ValueError(f"{_shown(value)} is not a duration like 30s, 15m, 2h or 1d")
     return float(match.group(1)) * _UNITS[match.group(2)]
+
+
+def _shown(value: object) -> str:
+    """A value quoted for an error message, cut short: a typo may be long."""
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:37]}..."
 
 
 def parse_size(value: object) -> int:
@@ -164,18 +193,26 @@ class WebSubConfig(_Strict):
     hub: str
 
 
+_SECRET_SOURCES = ("secret", "secret_env", "secret_file")
+
+
 class WebhookConfig(_Strict):
     url: str
-    secret: str
+    # One of the three: secret_env (a variable's name) and secret_file (a path) keep the secret out of
+    # config.yaml; load() reads them into `secret`, which is what the rest of feeds uses.
+    secret: str = Field("", repr=False)
+    secret_env: str | None = None
+    secret_file: str | None = None
     categories: tuple[str, ...] | None = None
     events: tuple[str, ...] | None = None
 
-    @field_validator("secret")
-    @classmethod
-    def _secret(cls, value: str) -> str:
-        if not value.startswith("whsec_"):
-            raise ValueError("must start with whsec_ followed by a base64 key")
-        return value
+    @model_validator(mode="after")
+    def _one_secret(self) -> WebhookConfig:
+        given = [name for name in _SECRET_SOURCES if getattr(self, name)]
+        if len(given) != 1:
+            which = "only one" if given else "one"
+            raise ValueError(f"give {which} of secret, secret_env or secret_file")
+        return self
 
 
 class DedupConfig(_Strict):
@@ -271,9 +308,83 @@ def load(path: str | Path) -> Config:
         raise ConfigError(str(config_path), "unknown key", key=key)
     raw = {**raw, "base_dir": str(config_path.resolve().parent), "path": str(config_path)}
     try:
-        return Config.model_validate(raw)
+        config = Config.model_validate(raw)
     except ValidationError as exc:
         raise _config_error(str(config_path), exc) from None
+    return _with_secrets(config)
+
+
+class _SecretError(ValueError):
+    """A webhook secret that cannot be used, with the key it came from; never carries the secret."""
+
+    def __init__(self, key: str, reason: str) -> None:
+        self.key = key
+        super().__init__(reason)
+
+
+def _with_secrets(config: Config) -> Config:
+    """The config with every webhook's secret read and checked now: a secret notify cannot decode
+    would otherwise leave its deliveries pending without a word."""
+    hooks = []
+    for index, hook in enumerate(config.webhooks):
+        try:
+            secret = _webhook_secret(hook, config)
+        except _SecretError as exc:
+            raise ConfigError(config.path, str(exc), key=f"webhooks[{index}].{exc.key}") from None
+        hooks.append(hook.model_copy(update={"secret": secret, "secret_env": None, "secret_file": None}))
+    return config.model_copy(update={"webhooks": tuple(hooks)}) if hooks else config
+
+
+def _webhook_secret(hook: WebhookConfig, config: Config) -> str:
+    """The secret from wherever the entry keeps it, checked as notify will decode it."""
+    if hook.secret_env:
+        where = f"environment variable {hook.secret_env}"
+        value = os.environ.get(hook.secret_env)
+        if value is None:
+            raise _SecretError("secret_env", f"{where} is not set")
+        return _checked_secret(value.strip(), "secret_env", f"{where}: ")
+    if hook.secret_file:
+        path = config.resolve(hook.secret_file)
+        return _checked_secret(_read_secret_file(path), "secret_file", f"{path}: ")
+    return _checked_secret(hook.secret, "secret", "")
+
+
+def _read_secret_file(path: Path) -> str:
+    """The file's text without surrounding whitespace (editors add a final newline); only a small
+    regular file is read, so a wrong path (a device, a FIFO, a log) cannot hang or flood the load."""
+    try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            raise _SecretError("secret_file", f"cannot read {path}: not a regular file")
+        with path.open("rb") as handle:
+            data = handle.read(MAX_SECRET_FILE_BYTES + 1)
+    except OSError as exc:
+        raise _SecretError("secret_file", f"cannot read {path}: {exc.strerror or exc}") from None
+    if len(data) > MAX_SECRET_FILE_BYTES:
+        raise _SecretError("secret_file", f"{path}: over {MAX_SECRET_FILE_BYTES} bytes, not a secret file")
+    try:
+        return data.decode("utf-8-sig").strip()
+    except UnicodeDecodeError:
+        raise _SecretError("secret_file", f"{path}: not UTF-8 text") from None
+
+
+def _checked_secret(secret: str, key: str, where: str) -> str:
+    problem = _secret_problem(secret)
+    if problem is not None:
+        raise _SecretError(key, f"{where}{problem}")
+    return secret
+
+
+def _secret_problem(secret: str) -> str | None:
+    """Why a ``whsec_<base64>`` secret cannot be used, or None: the checks notify's decode_secret
+    makes when signing (base64 padding may be left off), made when the config is read."""
+    if not secret.startswith("whsec_"):
+        return "must start with whsec_ followed by a base64 key"
+    encoded = secret.removeprefix("whsec_")
+    try:
+        key = base64.b64decode(encoded + "=" * (-len(encoded) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        return "not base64 after the whsec_ prefix"
+    return None if key else "empty key after the whsec_ prefix"
 
 
 def _config_error(path: str, exc: ValidationError) -> ConfigError:

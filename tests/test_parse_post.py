@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tracemalloc
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -11,7 +12,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from feeds.errors import ItemError
-from feeds.parse.post import parse_post
+from feeds.normalize import normalize
+from feeds.parse.post import (
+    MAX_FRONT_MATTER_CHARS,
+    MAX_LINK_CHARS,
+    MAX_NAME_CHARS,
+    MAX_NAMES,
+    MAX_TITLE_CHARS,
+    MAX_VALUE_CHARS,
+    parse_post,
+)
+from feeds.slugs import CategoryResolver
 
 ZONE = ZoneInfo("Asia/Shanghai")
 
@@ -140,3 +151,185 @@ def test_any_file_is_a_post_or_a_clear_error(raw: bytes) -> None:
         parse(raw, "fuzz.md")
     except ItemError as exc:
         assert exc.location == "/posts/fuzz.md" and exc.reason
+
+
+# ---- issue 10: hostile front matter, unsafe links -------------------------------------------------
+
+POSTS = SEED.parent
+BODY_LINK = "http://finews.zning.xyz/html_News/NewsShare.html?infoCode=NW202201242259595178"
+
+
+def front(*lines: str, body: str = "body") -> str:
+    """A post whose front matter is exactly ``lines`` (plus a date unless one is given)."""
+    given = "\n".join(lines)
+    date = "" if "\ndate:" in f"\n{given}" else "\ndate: 2022-01-24 22:56:53 +0800"
+    return f"---\n{given}{date}\n---\n{body}\n"
+
+
+@pytest.mark.parametrize(
+    ("lines", "line"),
+    [
+        (("name: &who 证券时报", "title: *who"), 3),
+        (("base: &base {title: t}", "<<: *base"), 3),
+        (("title: t", "tags: &t [a, b]", "category: [*t]"), 4),
+        (("title: '*not an alias*'", "x: &anchor-only 1", 'author: "*"'), None),
+    ],
+)
+def test_yaml_aliases_are_refused(lines: tuple[str, ...], line: int | None) -> None:
+    """Aliases expand exponentially (a "billion laughs"): a post that uses one is refused, with its line."""
+    if line is None:  # asterisks in text and anchors alone are fine
+        assert parse(front(*lines)).title == "*not an alias*"
+        return
+    with pytest.raises(ItemError) as caught:
+        parse(front(*lines), "alias.md")
+    assert "YAML aliases" in caught.value.reason
+    assert caught.value.line == line
+
+
+def test_alias_bomb_is_refused_before_it_expands() -> None:
+    """The audit's bomb, one level deeper: refused at its first alias, without building anything big."""
+    tracemalloc.start()
+    try:
+        with pytest.raises(ItemError) as caught:
+            parse((POSTS / "alias-bomb.md").read_bytes(), "alias-bomb.md")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert caught.value.line == 4
+    assert str(caught.value).endswith("alias-bomb.md:4: YAML aliases (*name) are not allowed in front matter")
+    assert peak < 5 * 2**20
+
+
+def test_huge_front_matter_is_refused_before_parsing() -> None:
+    """Built YAML takes many times its text in memory: the front matter has a size cap of its own."""
+    filler = "x: [" + ", ".join(["a"] * (MAX_FRONT_MATTER_CHARS // 3)) + "]"
+    with pytest.raises(ItemError) as caught:
+        parse(front("title: t", filler))
+    assert "front matter is longer than 256 KiB" in caught.value.reason
+    assert caught.value.line == 1
+    assert parse(front("title: t", "x: " + "a" * (MAX_FRONT_MATTER_CHARS - 100))).title == "t"
+
+
+def test_long_title_is_cut_at_a_character_boundary() -> None:
+    data = parse(front("title: " + "证券时报" * 1000))
+    assert len(data.title) == MAX_TITLE_CHARS
+    assert data.title == "证券时报" * 255 + "证券时…"
+
+
+@pytest.mark.parametrize("value", ["[a, b]", "{a: 1}", "!!binary aGVsbG8=", "!!set {a, b}"])
+def test_title_that_is_not_text_is_refused(value: str) -> None:
+    with pytest.raises(ItemError) as caught:
+        parse(front("layout: post", f"title: {value}"))
+    assert "`title` must be text" in caught.value.reason
+    assert caught.value.line == 3
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ("tags: [" + ", ".join(f"t{n}" for n in range(MAX_NAMES + 1)) + "]", "at most 100 tags"),
+        ("tags: " + " ".join(f"t{n}" for n in range(MAX_NAMES + 1)), "at most 100 tags"),
+        ("categories: " + " ".join(f"c{n}" for n in range(MAX_NAMES + 1)), "at most 100 categories"),
+        ("tags: " + " ".join(f"t{n}" for n in range(20_000)), "at most 100 tags"),
+        ("category: " + "c" * (MAX_NAME_CHARS + 1), "longer than 200 characters"),
+        ("tags: [ok, " + "标" * (MAX_NAME_CHARS + 1) + "]", "longer than 200 characters"),
+        ("tags: [[a, b]]", "`tags` must be names"),
+        ("categories: {a: 1}", "`categories` must be names"),
+        ("author: " + "a" * (MAX_VALUE_CHARS + 1), "`author` is longer than 1024 characters"),
+        ("infoCode: NW" + "1" * MAX_VALUE_CHARS, "`infoCode` is longer than 1024 characters"),
+        ("author: [a, b]", "`author` must be text"),
+    ],
+)
+def test_absurd_front_matter_values_are_refused(line: str, reason: str) -> None:
+    with pytest.raises(ItemError) as caught:
+        parse(front("title: t", line))
+    assert reason in caught.value.reason
+    assert caught.value.line == 3
+
+
+def test_names_at_the_limits_are_kept() -> None:
+    tags = [f"t{n}" for n in range(MAX_NAMES)]
+    data = parse(front("title: t", f"tags: {' '.join(tags)}", "category: " + "c" * MAX_NAME_CHARS))
+    assert data.tags == tuple(tags)
+    assert data.categories == ("c" * MAX_NAME_CHARS,)
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        "javascript:alert(document.cookie)",
+        "JavaScript:alert(1)",
+        "' javascript:alert(1)'",
+        '"java\\tscript:alert(1)"',
+        '"\\x01javascript:alert(1)"',
+        "'data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg=='",
+        "vbscript:msgbox(1)",
+        "file:///etc/passwd",
+        "mailto:desk@example.com",
+        "[https://example.com/a]",
+        "https://example.com/" + "a" * MAX_LINK_CHARS,
+    ],
+)
+def test_link_other_than_http_is_dropped(link: str) -> None:
+    """Only web links reach the feeds; the post itself is kept, with the body's infoCode link if any."""
+    assert parse(front("title: t", f"link: {link}")).link is None
+    data = parse(front("title: t", f"link: {link}", body=f"原文 <{BODY_LINK}>"))
+    assert data.link == BODY_LINK
+
+
+@pytest.mark.parametrize(
+    ("link", "normalized"),
+    [
+        ("https://example.com/a?b=1", "https://example.com/a?b=1"),
+        ("HTTP://example.com/a", "HTTP://example.com/a"),
+        ("//example.com/a", "https://example.com/a"),
+        ("/news/a.html", "https://finews.example.com/news/a.html"),
+        ("javascript:alert(1)", None),
+        ("data:text/html,<script>alert(1)</script>", None),
+    ],
+)
+def test_only_web_links_survive_normalize(link: str, normalized: str | None) -> None:
+    entry = normalize(
+        parse(front("title: t", f"link: '{link}'")),
+        CategoryResolver({}),
+        "https://finews.example.com",
+        datetime(2024, 1, 1, tzinfo=UTC),
+    )
+    assert entry.link == normalized
+
+
+def test_front_matter_may_close_with_dots() -> None:
+    """Jekyll accepts ``...`` as the closing line; it used to crash the split."""
+    data = parse("---\ntitle: t\ndate: 2022-01-24\n...\nbody\n")
+    assert data.title == "t"
+    assert data.content == "<p>body</p>\n"
+
+
+@pytest.mark.parametrize(
+    ("lines", "reason", "line"),
+    [
+        (("title: t", "date: 2022-13-45"), "month must be in 1..12", 3),
+        (("title: t", "date: 2022-02-30 10:00:00"), "day is out of range", 3),
+        (("title: " + "1" * 5000,), "digits", 2),
+    ],
+)
+def test_yaml_values_python_cannot_build_are_clear_errors(
+    lines: tuple[str, ...], reason: str, line: int
+) -> None:
+    """A YAML timestamp that is no real date, or a number too long for int(): no traceback."""
+    with pytest.raises(ItemError) as caught:
+        parse(front(*lines))
+    assert "front matter" in caught.value.reason and reason in caught.value.reason
+    assert caught.value.line == line
+
+
+@pytest.mark.parametrize(
+    "value", ["2022-01-01 " + "x" * 100_000, "'2022-01-24T22:56:53." + "1" * 100_000 + "'", "[2022-01-01]"]
+)
+def test_a_long_or_odd_date_is_a_short_error(value: str) -> None:
+    """The message quotes the value, cut short: a post cannot put megabytes into `feeds failures`."""
+    with pytest.raises(ItemError) as caught:
+        parse(front("title: t", f"date: {value}"))
+    assert "unparseable date" in caught.value.reason
+    assert len(str(caught.value)) < 200
+    assert caught.value.line == 3

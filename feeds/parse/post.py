@@ -1,30 +1,49 @@
 """A Jekyll post's bytes → EntryData, read the way Jekyll reads it.
 
-Front matter between ``---`` lines (python-frontmatter), ``date`` as a string like
+Front matter between ``---`` lines (closed by ``...`` too, as Jekyll allows), ``date`` as a string like
 ``2022-01-24 22:56:53 +0800`` (YAML leaves it unparsed) or a YAML timestamp, else the date in a
 ``YYYY-MM-DD-slug`` file name; ``categories``/``category`` and ``tags`` as a list or a space-separated
 string; ``published: false`` skipped. The body is markdown with raw HTML in it, rendered as kramdown
 would (``<http://…>`` autolinks and ``[text](url)`` links become ``<a>``). Every rejection is an
 ItemError naming the file and, where known, the line.
+
+A post is untrusted input that ends up in every feed, so the front matter is read defensively: YAML
+aliases are refused before anything is built (they expand exponentially), the values used are capped
+(``MAX_*`` below), and only web links are taken as the post's link.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, tzinfo
 from pathlib import PurePosixPath
-from typing import Any
+from typing import Any, NoReturn
 
-import frontmatter
 import mdurl
 import yaml
 from markdown_it import MarkdownIt
+from yaml.constructor import ConstructorError
+from yaml.nodes import Node
+
+try:
+    from yaml import CSafeLoader as _SafeLoader
+except ImportError:  # PyYAML built without libyaml: the pure-Python loader reads the same YAML
+    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
 
 from feeds.dedup import info_code_link
 from feeds.errors import ItemError
 from feeds.model import EntryData
 
 MAX_POST_BYTES = 2 * 2**20
+# Caps on the front matter values a post hands on. A longer title is cut (the post is still news);
+# the rest are refused, since no real post comes near them and a silent cut would lose meaning.
+MAX_FRONT_MATTER_CHARS = 256 * 1024  # YAML costs far more memory than its text: bound it before parsing
+MAX_TITLE_CHARS = 1024
+MAX_NAMES = 100  # categories (with `category`), and tags (with `tag`), each
+MAX_NAME_CHARS = 200  # one category or tag
+MAX_VALUE_CHARS = 1024  # author, infoCode
+MAX_LINK_CHARS = 2048  # a longer `link` is ignored, like one that is not a web link
 
 
 # What mdurl.encode leaves alone: its safe set, and '%' only as the start of an escape.
@@ -43,9 +62,15 @@ class _Markdown(MarkdownIt):
 _MARKDOWN = _Markdown("commonmark", {"html": True, "linkify": False, "typographer": False}).enable("table")
 _FILE_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-")
 _OFFSET_GAP = re.compile(r"^(.*\d)\s+(Z|[+-]\d{2}:?\d{2})$")
-_FRONT_MATTER = frontmatter.default_handlers.YAMLHandler()
 _OPENING = re.compile(r"\A---[ \t]*\n")
 _CLOSING = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
+_MAX_DATE_CHARS = 64  # longer than any date form: a longer value is no date
+_FIRST_LINE = 2  # the file line the front matter's first line is on
+# A scheme as URL parsers (Python's and browsers') find it once tabs and newlines are dropped.
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+_URL_IGNORED = re.compile(r"[\t\n\r]")
+_URL_LEADING = "".join(map(chr, range(0x21)))  # C0 controls and space, which URL parsers strip
+_TEXT_TYPES = (str, int, float, date)  # YAML scalars that read as text (bool is an int, datetime a date)
 
 
 def decode(raw: bytes, location: str) -> str:
@@ -70,48 +95,166 @@ def parse_post(raw: bytes, relpath: str, location: str, source: str, zone: tzinf
     text = decode(raw, location)
     if not text.strip():
         raise ItemError(location, "empty file")
-    meta, body, front_lines = _split(text, location)
-    if meta.get("published") is False:
+    front, body = _split(text, location)
+    if front.meta.get("published") is False:
         return None
-    title = _text(meta.get("title"))
-    if not title:
-        raise ItemError(location, "front matter has no title", line=_key_line(front_lines, "title") or 1)
-    raw_date, published = _date(meta, relpath, location, front_lines, zone)
+    title = _title(front)
+    raw_date, published = _date(front, relpath, zone)
     return EntryData(
         source=source,
         item_id=relpath,
         title=title,
         content=_MARKDOWN.render(body),
-        link=_text(meta.get("link")) or info_code_link(body),
-        author=_text(meta.get("author")) or None,
+        link=_web_link(front.meta.get("link")) or info_code_link(body),
+        author=front.text("author", MAX_VALUE_CHARS) or None,
         published=published,
-        updated=_optional_date(meta.get("last_modified_at") or meta.get("updated"), zone),
+        updated=_optional_date(front.meta.get("last_modified_at") or front.meta.get("updated"), zone),
         raw_date=raw_date,
-        categories=_words(meta.get("categories")) + _words(meta.get("category")),
-        tags=_words(meta.get("tags")) + _words(meta.get("tag")),
-        info_code=_info_code(meta),
+        categories=front.names("categories", "category"),
+        tags=front.names("tags", "tag"),
+        info_code=_info_code(front),
     )
 
 
-def _split(text: str, location: str) -> tuple[dict[str, Any], str, list[str]]:
-    """Front matter mapping, body, and the front matter's lines (for line numbers in errors)."""
+@dataclass(frozen=True)
+class _FrontMatter:
+    """The front matter's keys, with what a rejection needs: the file and the lines to point at."""
+
+    meta: dict[Any, Any]
+    lines: list[str]
+    location: str
+
+    def line(self, key: str) -> int | None:
+        """The file line where ``key`` is set at the top level, if it can be found."""
+        for number, line in enumerate(self.lines, start=_FIRST_LINE):
+            if line.startswith(f"{key}:"):
+                return number
+        return None
+
+    def refuse(self, key: str, reason: str) -> NoReturn:
+        raise ItemError(self.location, reason, line=self.line(key))
+
+    def text(self, key: str, limit: int | None = None) -> str:
+        """``key``'s value as text ("" when absent); a list, mapping or binary is refused, not printed."""
+        value = self.meta.get(key)
+        if value is None:
+            return ""
+        if not isinstance(value, _TEXT_TYPES):
+            self.refuse(key, f"`{key}` must be text, not {_kind(value)}")
+        text = str(value).strip()
+        if limit is not None and len(text) > limit:
+            self.refuse(key, f"`{key}` is longer than {limit} characters")
+        return text
+
+    def names(self, *keys: str) -> tuple[str, ...]:
+        """Jekyll's list-or-space-separated-string names under ``keys``, within the caps."""
+        found: list[str] = []
+        for key in keys:
+            words = self._words(key)
+            found += words
+            if len(found) > MAX_NAMES:
+                self.refuse(key, f"too many {keys[0]}: a post may have at most {MAX_NAMES} {keys[0]}")
+            if any(len(word) > MAX_NAME_CHARS for word in words):
+                self.refuse(key, f"`{key}` has a name longer than {MAX_NAME_CHARS} characters")
+        return tuple(found)
+
+    def _words(self, key: str) -> list[str]:
+        value = self.meta.get(key)
+        if value is None:
+            return []
+        if isinstance(value, _TEXT_TYPES):
+            return str(value).split(maxsplit=MAX_NAMES)  # enough to tell "too many" without a huge list
+        if isinstance(value, list) and all(item is None or isinstance(item, _TEXT_TYPES) for item in value):
+            return [str(item).strip() for item in value if item is not None and str(item).strip()]
+        self.refuse(key, f"`{key}` must be names (a list or a space-separated string), not {_kind(value)}")
+
+
+def _kind(value: object) -> str:
+    kinds: dict[type, str] = {list: "a list", dict: "a mapping", bytes: "binary data", set: "a set"}
+    return kinds.get(type(value), f"a {type(value).__name__}")
+
+
+def _title(front: _FrontMatter) -> str:
+    """The title, cut at ``MAX_TITLE_CHARS`` characters: a long title still names the news."""
+    title = front.text("title")
+    if not title:
+        raise ItemError(front.location, "front matter has no title", line=front.line("title") or 1)
+    if len(title) > MAX_TITLE_CHARS:
+        title = title[: MAX_TITLE_CHARS - 1] + "…"
+    return title
+
+
+def _web_link(value: object) -> str | None:
+    """``link`` when it is an http(s) or protocol-relative URL (or relative, which resolves against the
+    site's own URL); anything else (``javascript:``, ``data:``, ...) would reach every feed reader."""
+    if not isinstance(value, str):
+        return None
+    link = value.strip()
+    if not link or len(link) > MAX_LINK_CHARS:
+        return None
+    cleaned = _URL_IGNORED.sub("", link).lstrip(_URL_LEADING)
+    scheme = _SCHEME.match(cleaned)
+    if scheme is not None and scheme[0].lower() not in ("http:", "https:"):
+        return None
+    return link
+
+
+def _split(text: str, location: str) -> tuple[_FrontMatter, str]:
+    """The front matter (between the ``---`` lines) and the body after it."""
     opening = _OPENING.match(text)
     if opening is None:
         raise ItemError(location, "no front matter: a post starts with a '---' line", line=1)
-    if _CLOSING.search(text, opening.end()) is None:
+    closing = _CLOSING.search(text, opening.end())
+    if closing is None:
         raise ItemError(location, "front matter is not closed by a '---' line", line=1)
-    front, body = _FRONT_MATTER.split(text)
+    if closing.start() - opening.end() > MAX_FRONT_MATTER_CHARS:
+        limit = MAX_FRONT_MATTER_CHARS // 1024
+        raise ItemError(
+            location, f"front matter is longer than {limit} KiB: put long text in the body", line=1
+        )
+    front = text[opening.end() : closing.start()]
+    meta = _load_yaml(front, location)
+    if meta is None:
+        meta = {}
+    if not isinstance(meta, dict):
+        raise ItemError(location, "front matter must be a mapping of keys", line=_FIRST_LINE)
+    return _FrontMatter(meta, front.split("\n"), location), text[closing.end() :].lstrip("\n")
+
+
+class _Loader(_SafeLoader):
+    """YAML's safe loader (libyaml's when there is one); a value Python cannot build, such as the
+    timestamp ``2022-13-45`` or a 5000-digit int, becomes a YAML error at its line, not a traceback."""
+
+    def construct_object(self, node: Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except yaml.YAMLError:
+            raise
+        except Exception as exc:  # SafeConstructor raises ValueError, KeyError, IndexError, ...
+            kind = str(node.tag).rsplit(":", 1)[-1]
+            detail = f" ({str(exc).split(';')[0]})" if isinstance(exc, ValueError) else ""
+            raise ConstructorError(None, None, f"cannot read this {kind}{detail}", node.start_mark) from None
+
+
+def _load_yaml(front: str, location: str) -> Any:
+    """The front matter's YAML, refusing aliases before anything is built from it."""
     try:
-        meta = _FRONT_MATTER.load(front)
+        if "*" in front:  # an alias needs one; scanning only then keeps the common case one pass
+            _refuse_aliases(front, location)
+        return yaml.load(front, Loader=_Loader)
     except yaml.YAMLError as exc:
         raise ItemError(
             location, f"broken YAML front matter: {_yaml_problem(exc)}", line=_yaml_line(exc)
         ) from None
-    if meta is None:
-        meta = {}
-    if not isinstance(meta, dict):
-        raise ItemError(location, "front matter must be a mapping of keys", line=2)
-    return meta, body.lstrip("\n"), front.lstrip("\n").split("\n")
+
+
+def _refuse_aliases(front: str, location: str) -> None:
+    """Aliases (``*name``) let a few hundred bytes expand to gigabytes (a "billion laughs"), and Jekyll
+    posts have no need of them: any alias makes the post an error. Events stream, so this is cheap."""
+    for event in yaml.parse(front, Loader=_Loader):
+        if isinstance(event, yaml.AliasEvent):
+            line = event.start_mark.line + _FIRST_LINE if event.start_mark else None
+            raise ItemError(location, "YAML aliases (*name) are not allowed in front matter", line=line)
 
 
 def _yaml_problem(exc: yaml.YAMLError) -> str:
@@ -122,49 +265,30 @@ def _yaml_problem(exc: yaml.YAMLError) -> str:
 def _yaml_line(exc: yaml.YAMLError) -> int:
     """The file line where the broken construct starts (YAML's context), else where it noticed."""
     mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
-    return mark.line + 1 if mark is not None else 1
+    return mark.line + _FIRST_LINE if mark is not None else 1
 
 
-def _key_line(front_lines: list[str], key: str) -> int | None:
-    for number, line in enumerate(front_lines, start=2):
-        if line.startswith(f"{key}:"):
-            return number
-    return None
-
-
-def _text(value: object) -> str:
-    return "" if value is None else str(value).strip()
-
-
-def _words(value: object) -> tuple[str, ...]:
-    """Jekyll's list-or-space-separated-string convention."""
-    if value is None:
-        return ()
-    if isinstance(value, list | tuple):
-        return tuple(str(item).strip() for item in value if item is not None and str(item).strip())
-    return tuple(str(value).split())
-
-
-def _info_code(meta: dict[str, Any]) -> str | None:
-    for key, value in meta.items():
+def _info_code(front: _FrontMatter) -> str | None:
+    for key, value in front.meta.items():
         if str(key).lower() == "infocode" and value:
-            return str(value).strip()
+            return front.text(str(key), MAX_VALUE_CHARS) or None
     return None
 
 
-def _date(
-    meta: dict[str, Any], relpath: str, location: str, front_lines: list[str], zone: tzinfo
-) -> tuple[str, datetime]:
+def _shown(value: object) -> str:
+    """A value for an error message: quoted, and short whatever the post holds."""
+    text = repr(value)
+    return text if len(text) <= 80 else f"{text[:77]}..."
+
+
+def _date(front: _FrontMatter, relpath: str, zone: tzinfo) -> tuple[str, datetime]:
     """The post's date and the text it came from: front matter, else the file name."""
-    value = meta.get("date")
+    value = front.meta.get("date")
     if value is not None and value != "":
         parsed = _optional_date(value, zone)
         if parsed is None:
-            raise ItemError(
-                location,
-                f"unparseable date {value!r} (expected e.g. 2022-01-24 22:56:53 +0800)",
-                line=_key_line(front_lines, "date"),
-            )
+            expected = "expected e.g. 2022-01-24 22:56:53 +0800"
+            front.refuse("date", f"unparseable date {_shown(value)} ({expected})")
         return str(value), parsed
     match = _FILE_DATE.match(PurePosixPath(relpath).name)
     if match:
@@ -175,13 +299,13 @@ def _date(
         else:
             return match[0].rstrip("-"), datetime.combine(day, time(), tzinfo=zone)
     raise ItemError(
-        location, "no date: give `date:` in the front matter or name the file YYYY-MM-DD-slug", line=1
+        front.location, "no date: give `date:` in the front matter or name the file YYYY-MM-DD-slug", line=1
     )
 
 
 def _optional_date(value: object, zone: tzinfo) -> datetime | None:
     """Aware datetime from a YAML date/datetime or a date string; naive times take ``zone``."""
-    if value is None or value == "":
+    if not isinstance(value, _TEXT_TYPES) or value == "":
         return None
     if isinstance(value, datetime):
         moment = value
@@ -189,6 +313,8 @@ def _optional_date(value: object, zone: tzinfo) -> datetime | None:
         moment = datetime.combine(value, time())
     else:
         text = _OFFSET_GAP.sub(r"\1\2", str(value).strip())
+        if len(text) > _MAX_DATE_CHARS:
+            return None
         try:
             moment = datetime.fromisoformat(text)
         except ValueError:
