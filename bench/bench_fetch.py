@@ -122,7 +122,12 @@ def make_config(port: int, feeds: int, root: Path) -> Any:
             "site": {"title": "bench", "url": "https://bench.example.com"},
             "remote": remotes,
             "categories": {"zhengquanshibaowang": {"title": "证券时报网"}},
-            "fetch": {"concurrency": CONCURRENCY, "per_host": CONCURRENCY, "per_host_delay": 0},
+            "fetch": {
+                "concurrency": CONCURRENCY,
+                "per_host": CONCURRENCY,
+                "per_host_delay": 0,
+                "allow_private": True,  # the feeds are served from 127.0.0.1
+            },
             "base_dir": str(root),
         }
     )

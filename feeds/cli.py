@@ -23,6 +23,7 @@ from feeds.errors import ConfigError, FeedsError, LockHeld, NotFound
 from feeds.lock import run_lock
 from feeds.logs import setup_logging
 from feeds.model import StoredEntry
+from feeds.netguard import NetGuard
 from feeds.store import Store
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 75
@@ -266,7 +267,7 @@ def webhooks_test(ctx: click.Context, url: str, secret: str | None) -> None:
     secret = secret or next((hook.secret for hook in config.webhooks if hook.url == url), None)
     if secret is None:
         raise click.UsageError(f"no webhook with url {url} in the config; pass --secret whsec_…")
-    result = asyncio.run(notify.send_test_ping(url, secret))
+    result = asyncio.run(notify.send_test_ping(url, secret, guard=NetGuard.for_config(config)))
     if not result.ok:
         raise FeedsError(f"{url}: ping failed: {result.error}")
     click.echo(f"{url}: {result.status} in {result.elapsed_ms} ms (webhook-id {result.webhook_id})")

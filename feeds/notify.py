@@ -11,6 +11,16 @@ How an event travels:
    until 3 days after the delivery was queued; then it is dead-lettered. A 410 Gone disables the
    endpoint (``endpoints`` table) and sets its queue aside; events while it is disabled are not
    queued for it. ``replay`` (or ``enable_endpoint``) brings it back.
+4. An endpoint whose address is not public (loopback, private, link-local...: ``feeds.netguard``,
+   checked when the connection is opened) is refused unless ``fetch.allow_private`` is true. A
+   refusal is a config matter, not an outage, so it is not retried: the attempt is recorded with the
+   reason and the endpoint's whole pending queue is dead-lettered at once (each would be refused
+   alike). The endpoint stays enabled, so once the config allows it (or its DNS points elsewhere)
+   new events flow, and ``replay`` resends the dead ones. Disabling it instead, as a 410 does, would
+   silently drop every event until someone re-enabled it by hand.
+
+Only the start of an endpoint's answer is read (``netguard.ANSWER_LIMIT``, after decompression):
+it serves as ``last_error`` and nothing else, so a huge body or a compression bomb costs nothing.
 
 Ordering: strict per endpoint. Each endpoint's queue is sent in event order (``events.seq``), and a
 failing event blocks the later ones *for that endpoint* until it is delivered or dead, so a consumer
@@ -41,9 +51,9 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from feeds import USER_AGENT
 from feeds.config import Config, WebhookConfig
 from feeds.errors import FeedsError
+from feeds.netguard import AddressRefused, NetGuard, read_capped
 from feeds.store import Store
 from feeds.store.outbox import DeliveryInfo, EndpointFilter, QueuedDelivery, QueuedPing
 from feeds.timefmt import iso, utcnow
@@ -172,6 +182,7 @@ class Attempt:
     status: int | None  # None: no HTTP answer (refused, reset, timeout)
     error: str | None  # None: 2xx, delivered
     retry_after: float | None = None
+    blocked: bool = False  # the endpoint's address is not allowed: never retried
 
     @property
     def ok(self) -> bool:
@@ -295,19 +306,17 @@ class PingResult:
 # ---- sending --------------------------------------------------------------------------------
 
 
-def _client(timeout: float) -> httpx.AsyncClient:
-    return httpx.AsyncClient(
-        timeout=timeout,
-        headers={"user-agent": USER_AGENT},
-        follow_redirects=False,
-        limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
-    )
+def _client(timeout: float, guard: NetGuard) -> httpx.AsyncClient:
+    return guard.client(timeout, httpx.Limits(max_connections=64, max_keepalive_connections=32))
 
 
 async def post_signed(
     client: httpx.AsyncClient, url: str, key: bytes, msg_id: str, body: bytes, timestamp: int, timeout: float
 ) -> Attempt:
-    """POST one signed body; the whole attempt (connect to last byte) is bounded by ``timeout``."""
+    """POST one signed body; the whole attempt (connect to last byte) is bounded by ``timeout``.
+
+    ``client`` must be a guarded one (``NetGuard.client``): its refusal comes back as a blocked attempt.
+    """
     headers = signed_headers(key, msg_id, timestamp, body)
     try:
         async with (
@@ -317,6 +326,8 @@ async def post_signed(
             snippet = await _read_some(response)
     except TimeoutError:
         return Attempt(None, f"timeout after {timeout:g} s")
+    except AddressRefused as exc:
+        return Attempt(None, str(exc), blocked=True)
     except httpx.HTTPError as exc:
         return Attempt(None, f"{type(exc).__name__}: {exc}".rstrip(": "))
     if 200 <= response.status_code < 300:
@@ -326,15 +337,10 @@ async def post_signed(
 
 
 async def _read_some(response: httpx.Response) -> str:
-    """The start of the answer, for ``last_error``; draining small bodies keeps the connection."""
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.aiter_bytes():
-        chunks.append(chunk)
-        size += len(chunk)
-        if size > 64 * 1024:
-            break
-    return b"".join(chunks)[:_SNIPPET].decode("utf-8", "replace").strip()
+    """The start of the answer, for ``last_error``; a small body is read whole, which keeps the
+    connection for the next delivery, a large one only up to ``ANSWER_LIMIT`` (decoded)."""
+    answer = await read_capped(response)
+    return answer[:_SNIPPET].decode("utf-8", "replace").strip()
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -380,15 +386,19 @@ async def deliver_pending(
     clock: Callable[[], datetime] = utcnow,
     timeout: float = DEFAULT_TIMEOUT,
     rng: random.Random | None = None,
+    guard: NetGuard | None = None,
 ) -> DeliveryReport:
-    """One pass: fan out new events, send every due delivery and hub ping, record the results."""
+    """One pass: fan out new events, send every due delivery and hub ping, record the results.
+
+    ``guard`` replaces the address policy taken from ``fetch.allow_private`` (tests inject a resolver).
+    """
     moment = now or clock()
     endpoints, problems = _configured_endpoints(config)
     outbox = store.outbox
     outbox.register_endpoints([webhook.url for webhook in config.webhooks], moment)
     fanned = outbox.fan_out([endpoint_filter(webhook) for webhook in config.webhooks], moment)
     tally = _Tally()
-    async with _client(timeout) as client:
+    async with _client(timeout, guard or NetGuard.for_config(config)) as client:
         run = _Pass(store, client, moment, clock, timeout, rng or _RNG, tally)
         senders = [
             _drain_endpoint(run, endpoints[url])
@@ -418,9 +428,10 @@ def deliver_pending_sync(
     *,
     clock: Callable[[], datetime] = utcnow,
     timeout: float = DEFAULT_TIMEOUT,
+    guard: NetGuard | None = None,
 ) -> DeliveryReport:
     """``deliver_pending`` for callers without an event loop (``feeds run --once``, the scheduler)."""
-    return asyncio.run(deliver_pending(config, store, now, clock=clock, timeout=timeout))
+    return asyncio.run(deliver_pending(config, store, now, clock=clock, timeout=timeout, guard=guard))
 
 
 def _configured_endpoints(config: Config) -> tuple[dict[str, Endpoint], list[str]]:
@@ -495,6 +506,9 @@ def _flush(run: _Pass, done: list[int], statuses: list[int]) -> None:
 def _record_failure(run: _Pass, endpoint: Endpoint, delivery: QueuedDelivery, attempt: Attempt) -> None:
     outbox = run.store.outbox
     error = attempt.error or "failed"
+    if attempt.blocked:
+        _dead_letter_blocked(run, endpoint, delivery, error)
+        return
     if attempt.status == 410:
         outbox.record_failed(delivery.id, attempt.status, error, run.now, run.now)
         outbox.disable_endpoint(endpoint.url, f"410 Gone at {iso(run.now)}", run.now)
@@ -506,6 +520,14 @@ def _record_failure(run: _Pass, endpoint: Endpoint, delivery: QueuedDelivery, at
         run.tally.retrying += 1
         return
     run.tally.dead += 1 + outbox.expire_behind(endpoint.url, run.now - MAX_AGE, run.now)
+
+
+def _dead_letter_blocked(run: _Pass, endpoint: Endpoint, delivery: QueuedDelivery, error: str) -> None:
+    """A refused address: no retry, and the rest of the endpoint's queue dies with the head (module
+    docstring, point 4), so a refused endpoint costs one attempt per pass, not one per event."""
+    outbox = run.store.outbox
+    outbox.record_failed(delivery.id, None, error, run.now, None)
+    run.tally.dead += 1 + outbox.expire_behind(endpoint.url, run.now, run.now)
 
 
 async def _deliver_pings(config: Config, run: _Pass) -> tuple[int, int, int]:
@@ -520,7 +542,8 @@ async def _deliver_pings(config: Config, run: _Pass) -> tuple[int, int, int]:
     counts = [0, 0, 0]
     for result in results:
         ping = by_topic[result.topic]
-        next_at = None if result.ok else retry_at(ping.attempts + 1, ping.queued, run.now, run.rng)
+        retry = not result.ok and not result.refused  # a refused hub is a config matter
+        next_at = retry_at(ping.attempts + 1, ping.queued, run.now, run.rng) if retry else None
         run.store.outbox.record_ping(ping, result.status, result.error, run.now, next_at)
         counts[0 if result.ok else (1 if next_at else 2)] += 1
     return (counts[0], counts[1], counts[2])
@@ -596,14 +619,20 @@ def enable_endpoint(store: Store, url: str) -> bool:
     return store.outbox.enable_endpoint(url)
 
 
-async def send_test_ping(url: str, secret: str, timeout: float = DEFAULT_TIMEOUT) -> PingResult:
-    """POST a signed ``ping`` event to ``url`` once: checks reachability and the shared secret."""
+async def send_test_ping(
+    url: str, secret: str, timeout: float = DEFAULT_TIMEOUT, *, guard: NetGuard | None = None
+) -> PingResult:
+    """POST a signed ``ping`` event to ``url`` once: checks reachability and the shared secret.
+
+    The address is checked as a delivery would check it: pass ``NetGuard.for_config(config)``; the
+    default refuses private addresses, like a config without ``fetch.allow_private``.
+    """
     now = datetime.now(UTC)
     msg_id = f"msg_ping_{now.strftime('%Y%m%d%H%M%S')}_{random.getrandbits(32):08x}"
     payload = {"type": "ping", "timestamp": iso(now), "data": {"message": "test ping from feeds"}}
     body = json.dumps(payload, separators=(",", ":")).encode()
     started = time.monotonic()
-    async with _client(timeout) as client:
+    async with _client(timeout, guard or NetGuard()) as client:
         attempt = await post_signed(
             client, url, decode_secret(secret), msg_id, body, int(now.timestamp()), timeout
         )

@@ -14,6 +14,9 @@ from feeds.store import Store
 
 DATA = Path(__file__).parent / "data"
 SEED = DATA / "posts" / "seed.txt"
+# For ``write_config(folder, extra=ALLOW_PRIVATE)``: tests talk to servers on 127.0.0.1, which feeds
+# refuses by default (feeds.netguard). A config with its own ``fetch:`` block adds the key there instead.
+ALLOW_PRIVATE = "fetch: {allow_private: true}\n"
 
 
 def stored_count(db: Path) -> int:

@@ -3,6 +3,11 @@
 ``ThreadingHTTPServer`` on port 0 in a background thread, so tests exercise httpx end to end (no
 mocks). A route is a ``Reply`` or a function of the ``Seen`` request returning one; replies can honour
 ETag / Last-Modified (answering 304), stall, or stream a body that never ends.
+
+``FakeDNS`` answers host names for ``feeds.netguard.NetGuard(resolver=...)``: the only stand-in here,
+since no test may ask real DNS or reach beyond 127.0.0.1. Names under ``.test`` (RFC 2606) never
+resolve for real, so a request that reaches a server by such a name proves it went to the address
+the guard checked.
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -160,6 +165,29 @@ def _not_modified(reply: Reply, seen: Seen) -> bool:
     if reply.etag and seen.headers.get("if-none-match") == reply.etag:
         return True
     return bool(reply.last_modified) and seen.headers.get("if-modified-since") == reply.last_modified
+
+
+class FakeDNS:
+    """A resolver of canned answers, ``{name: [address, ...]}``; ``turns`` gives a name a different
+    answer on each lookup (the last one repeats), as a rebinding DNS server would. Lookups are kept."""
+
+    def __init__(
+        self,
+        answers: Mapping[str, Sequence[str]] | None = None,
+        turns: Mapping[str, Sequence[Sequence[str]]] | None = None,
+    ) -> None:
+        self.answers = dict(answers or {})
+        self.turns = dict(turns or {})
+        self.asked: list[str] = []
+
+    async def __call__(self, host: str, port: int) -> list[str]:
+        self.asked.append(host)
+        if host in self.turns:
+            turns = self.turns[host]
+            return list(turns[min(self.asked.count(host), len(turns)) - 1])
+        if host in self.answers:
+            return list(self.answers[host])
+        raise socket.gaierror(socket.EAI_NONAME, f"{host}: no such name (FakeDNS)")
 
 
 def closed_port() -> int:

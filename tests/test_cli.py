@@ -144,7 +144,8 @@ def test_replay_leaves_delivery_to_the_run_holding_the_lock(project: Path) -> No
     config = project / "config.yaml"
     config.write_text(
         config.read_text(encoding="utf-8")
-        + f"webhooks: [{{url: 'http://127.0.0.1:9/hook', secret: {secret}}}]\n",
+        + f"webhooks: [{{url: 'http://127.0.0.1:9/hook', secret: {secret}}}]\n"
+        + "fetch: {allow_private: true}\n",
         encoding="utf-8",
     )
     (project / "posts" / "seed.txt").write_bytes(SEED.read_bytes())

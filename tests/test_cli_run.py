@@ -139,7 +139,8 @@ def project(folder: Path, posts: Path, remote: str | None = None) -> Path:
     text += f"local: [{{path: {json.dumps(str(posts))}}}]\n"
     if remote:
         text += (
-            f"remote: [{{name: slow, url: {json.dumps(remote)}, category: slow}}]\nfetch: {{timeout: 20s}}\n"
+            f"remote: [{{name: slow, url: {json.dumps(remote)}, category: slow}}]\n"
+            "fetch: {timeout: 20s, allow_private: true}\n"  # the feed is on 127.0.0.1
         )
     config.write_text(text, encoding="utf-8")
     return config

@@ -2,7 +2,8 @@
 SIGTERM and the run lock behave as the contract says.
 
 Each test starts ``python -m feeds daemon`` against a config in a temp folder (one-second local scans),
-a posts folder and, for remote sources, a small threaded HTTP server in this file serving RSS files.
+a posts folder and, for remote sources, a small threaded HTTP server in this file serving RSS files
+(on 127.0.0.1, so every config sets ``fetch.allow_private``).
 """
 
 from __future__ import annotations
@@ -149,6 +150,7 @@ def write_config(folder: Path, extra: str = "", local: str = "[{path: posts}]") 
         "site: {title: 财经新闻聚合, url: https://finews.example.com}\n"
         f"local: {local}\n"
         "scheduler: {local_interval: 0.5s, jitter: 0}\n"
+        "fetch: {allow_private: true}\n"  # the feeds and the webhook are on 127.0.0.1
         f"categories: {{{CATEGORY}: {{title: 证券时报网}}}}\n" + extra,
         encoding="utf-8",
     )

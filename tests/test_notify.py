@@ -1,6 +1,8 @@
 """Webhook outbox and delivery over real HTTP to a real verifying receiver on 127.0.0.1.
 
 Time is a fake ``now`` handed to ``deliver_pending``: the 3-day retry schedule runs in a few passes.
+The receiver is on loopback, which feeds refuses by default, so ``make_config`` sets
+``fetch.allow_private``; the address-check tests turn it off again.
 """
 
 from __future__ import annotations
@@ -12,19 +14,22 @@ import os
 import subprocess
 import sys
 import time
+import tracemalloc
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from feedserver import FakeDNS
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
-from webhook_receiver import WebhookReceiver
+from webhook_receiver import Behaviour, WebhookReceiver, brotli_bomb, gzip_bomb
 
 from feeds.config import Config
 from feeds.merge import MergePolicy
 from feeds.model import Category, Entry
+from feeds.netguard import NetGuard
 from feeds.notify import (
     MAX_AGE,
     RETRY_SCHEDULE,
@@ -73,12 +78,15 @@ def write_entry(store: Store, entry: Entry, now: datetime = T0) -> None:
         store.entries.apply(entry, now, MergePolicy({}))
 
 
-def make_config(tmp_path: Path, *webhooks: dict[str, Any], hub: str | None = None) -> Config:
+def make_config(
+    tmp_path: Path, *webhooks: dict[str, Any], hub: str | None = None, allow_private: bool = True
+) -> Config:
     raw: dict[str, Any] = {
         "site": {"title": "Test", "url": "https://feeds.example.com"},
         "store": str(tmp_path / "feeds.db"),
         "output_dir": str(tmp_path / "public"),
         "webhooks": list(webhooks),
+        "fetch": {"allow_private": allow_private},
         "base_dir": str(tmp_path),
     }
     if hub:
@@ -86,8 +94,10 @@ def make_config(tmp_path: Path, *webhooks: dict[str, Any], hub: str | None = Non
     return Config.model_validate(raw)
 
 
-def deliver(config: Config, store: Store, now: datetime, timeout: float = 2.0) -> DeliveryReport:
-    return deliver_pending_sync(config, store, now, timeout=timeout)
+def deliver(
+    config: Config, store: Store, now: datetime, timeout: float = 2.0, guard: NetGuard | None = None
+) -> DeliveryReport:
+    return deliver_pending_sync(config, store, now, timeout=timeout, guard=guard)
 
 
 def run_until_settled(config: Config, store: Store, start: datetime, passes: int = 20) -> list[datetime]:
@@ -462,12 +472,13 @@ def test_listing_is_json_ready(tmp_path: Path, store: Store, rx: WebhookReceiver
 def test_test_ping_is_signed(rx: WebhookReceiver) -> None:
     import asyncio
 
-    result = asyncio.run(send_test_ping(rx.url, SECRET))
+    allowed = NetGuard(allow_private=True)
+    result = asyncio.run(send_test_ping(rx.url, SECRET, guard=allowed))
     assert result.ok and result.status == 204
     [got] = rx.accepted()
     assert got.verified and got.json()["type"] == "ping" and got.webhook_id == result.webhook_id
-    bad = asyncio.run(send_test_ping("http://127.0.0.1:9/hook", SECRET, timeout=1))
-    assert not bad.ok and bad.status is None
+    bad = asyncio.run(send_test_ping("http://127.0.0.1:9/hook", SECRET, timeout=1, guard=allowed))
+    assert not bad.ok and bad.status is None and "refused" not in (bad.error or "")
 
 
 def test_settled_events_are_pruned(tmp_path: Path, store: Store, rx: WebhookReceiver) -> None:
@@ -488,3 +499,85 @@ def test_deliver_pending_is_awaitable(tmp_path: Path, store: Store, rx: WebhookR
     write_entry(store, make_entry("a"))
     report = asyncio.run(deliver_pending(config, store, T0))
     assert report.delivered == 1
+
+
+# ---- hostile endpoints: private addresses, huge and compressed answers -------------------------
+
+
+def test_a_loopback_endpoint_is_refused_and_its_queue_dead_lettered(
+    tmp_path: Path, store: Store, rx: WebhookReceiver
+) -> None:
+    config = make_config(tmp_path, {"url": rx.url, "secret": SECRET}, allow_private=False)
+    for key in "abc":
+        write_entry(store, make_entry(key))
+    report = deliver(config, store, T0)
+    assert (report.delivered, report.retrying, report.dead, report.pending) == (0, 0, 3, 0)
+    assert not rx.requests()  # refused before connecting
+    head, *behind = sorted(list_deliveries(store), key=lambda d: d.id)
+    assert head.status == "dead" and head.attempts == 1 and head.last_status is None
+    assert "refused: 127.0.0.1 is a loopback address" in (head.last_error or "")
+    assert "fetch.allow_private" in (head.last_error or "")
+    assert all(d.status == "dead" for d in behind)
+    assert deliver(config, store, T0 + timedelta(days=1)).dead == 0  # nothing retried
+    [endpoint] = list_endpoints(config, store)
+    assert endpoint.status == "active" and endpoint.dead == 3  # not disabled: a config fix is enough
+
+    allowed = make_config(tmp_path, {"url": rx.url, "secret": SECRET})
+    write_entry(store, make_entry("d"), T0 + timedelta(days=1))
+    assert deliver(allowed, store, T0 + timedelta(days=1)).delivered == 1
+    replay(store, event_ids(store)[0], T0 + timedelta(days=1))
+    assert deliver(allowed, store, T0 + timedelta(days=1)).delivered == 1
+    assert [r.json()["data"]["key"] for r in rx.accepted()] == ["d", "a"]
+
+
+def test_an_endpoint_name_that_resolves_inside_is_refused(tmp_path: Path, store: Store) -> None:
+    dns = FakeDNS({"hooks.example.test": ["169.254.169.254"]})
+    url = "http://hooks.example.test/hook"
+    config = make_config(tmp_path, {"url": url, "secret": SECRET}, allow_private=False)
+    write_entry(store, make_entry("a"))
+    report = deliver(config, store, T0, guard=NetGuard(resolver=dns))
+    assert report.dead == 1 and dns.asked == ["hooks.example.test"]
+    [delivery] = list_deliveries(store)
+    assert "hooks.example.test resolves to 169.254.169.254, a link-local address" in (
+        delivery.last_error or ""
+    )
+
+
+def test_the_test_ping_refuses_what_delivery_refuses(rx: WebhookReceiver) -> None:
+    import asyncio
+
+    result = asyncio.run(send_test_ping(rx.url, SECRET))
+    assert not result.ok and result.status is None and "loopback" in (result.error or "")
+    assert not rx.requests()
+
+
+def test_huge_and_compressed_answers_cost_no_memory(
+    tmp_path: Path, store: Store, rx: WebhookReceiver
+) -> None:
+    """A brotli bomb, a gzip bomb and a 64 MiB error page, each read only to its first 64 KiB,
+    while a well-behaved endpoint in the same pass gets its deliveries."""
+    brotli_body, gzip_body = brotli_bomb(256 * 2**20), gzip_bomb(64 * 2**20)  # built before measuring
+    rx.behaviour.paths = {
+        "/br": Behaviour(ok_status=200, body=brotli_body, headers={"content-encoding": "br"}),
+        "/gz": Behaviour(always=500, body=gzip_body, headers={"content-encoding": "gzip"}),
+        "/huge": Behaviour(always=500, body=b"<html>error ", padding=64 * 2**20),
+    }
+    paths = ["br", "gz", "huge", "fine"]
+    config = make_config(tmp_path, *({"url": rx.url_for(path), "secret": SECRET} for path in paths))
+    for key in "ab":
+        write_entry(store, make_entry(key))
+    started = time.monotonic()
+    tracemalloc.start()
+    try:
+        report = deliver(config, store, T0, timeout=5)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 16 * 2**20 and time.monotonic() - started < 5
+    assert (report.delivered, report.retrying) == (4, 2)  # br and fine: a and b; gz and huge: a, retried
+    assert len(rx.accepted("/fine")) == 2 and len(rx.accepted("/br")) == 2
+    errors = {
+        d.endpoint.rsplit("/", 1)[1]: d.last_error or "" for d in list_deliveries(store, failed_only=True)
+    }
+    assert errors["huge"] == "HTTP 500 <html>error " + "x" * 288
+    assert errors["gz"] == "HTTP 500 " + "\x00" * 300  # the bomb's zeros: decoded, but 64 KiB only

@@ -104,7 +104,10 @@ def test_sources_arriving_over_separate_runs_in_either_order_converge(tmp_path: 
 
 
 def test_a_lower_priority_copys_edit_changes_no_file_and_queues_no_webhook(tmp_path: Path) -> None:
-    hook = "webhooks: [{url: 'http://127.0.0.1:9/hook', secret: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw}]\n"
+    hook = (
+        "fetch: {allow_private: true}\n"
+        "webhooks: [{url: 'http://127.0.0.1:9/hook', secret: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw}]\n"
+    )
     config = examples_project(tmp_path, [0, 1, 2], extra=hook)
     cycle(config)
     before = {name: (tmp_path / name).stat().st_mtime_ns for name in outputs(tmp_path)}

@@ -1,4 +1,8 @@
-"""The fetcher against a real HTTP server on 127.0.0.1: each case checks the result and the stored state."""
+"""The fetcher against a real HTTP server on 127.0.0.1: each case checks the result and the stored state.
+
+The server is on loopback, which feeds refuses by default, so ``make_config`` sets
+``fetch.allow_private``; the address-check tests at the end turn it off again.
+"""
 
 from __future__ import annotations
 
@@ -16,11 +20,12 @@ from typing import Any
 
 import brotli
 import pytest
-from feedserver import FeedServer, Reply, Seen, closed_port, feed_server
+from feedserver import FakeDNS, FeedServer, Reply, Seen, closed_port, feed_server
 
 from feeds import USER_AGENT
 from feeds.config import Config
 from feeds.model import EntryData, Outcome
+from feeds.netguard import NetGuard
 from feeds.normalize import normalize
 from feeds.pipeline import merge_policy
 from feeds.slugs import CategoryResolver
@@ -54,7 +59,13 @@ def make_config(tmp_path: Path, remotes: list[dict[str, Any]], **fetch: Any) -> 
             "site": {"title": "财经新闻聚合", "url": "https://finews.example.com"},
             "remote": [{"interval": INTERVAL, **remote} for remote in remotes],
             "categories": {"zhengquanshibaowang": {"title": "证券时报网"}},
-            "fetch": {"timeout": 3, "connect_timeout": 1, "per_host_delay": 0, **fetch},
+            "fetch": {
+                "timeout": 3,
+                "connect_timeout": 1,
+                "per_host_delay": 0,
+                "allow_private": True,
+                **fetch,
+            },
             "base_dir": str(tmp_path),
         }
     )
@@ -67,13 +78,15 @@ def db(tmp_path: Path) -> Iterator[Store]:
         yield store
 
 
-def run(config: Config, store: Store, now: datetime, force_all: bool = False) -> dict[str, FetchResult]:
+def run(
+    config: Config, store: Store, now: datetime, force_all: bool = False, guard: NetGuard | None = None
+) -> dict[str, FetchResult]:
     """One fetch cycle, storing each result the way the pipeline does (items + state in one transaction)."""
     resolver = CategoryResolver(config.categories)
 
     async def cycle() -> dict[str, FetchResult]:
         results = {}
-        async for result in fetch_due(config, store, now, force_all=force_all):
+        async for result in fetch_due(config, store, now, force_all=force_all, guard=guard):
             new = updated = 0
             with store.transaction():
                 for data in result.items:
@@ -617,3 +630,127 @@ def test_bench_stays_runnable(capsys: pytest.CaptureFixture[str]) -> None:
     bench_fetch.main(["--feeds", "4", "--items", "3", "--sample", "2"])
     out = capsys.readouterr().out
     assert "second cycle (all 304)" in out and "4 unchanged, 0 failed" in out
+
+
+# ---- address checks (SSRF): without fetch.allow_private ----------------------------------------
+
+
+def refusing(*stand_ins: FeedServer, dns: FakeDNS | None = None) -> NetGuard:
+    """The default policy, except that ``stand_ins`` (servers on 127.0.0.1) count as public hosts."""
+    return NetGuard.exempting([("127.0.0.1", server.port) for server in stand_ins], dns or FakeDNS())
+
+
+def test_a_feed_on_loopback_is_refused_by_default(tmp_path: Path, db: Store, feed_server: FeedServer) -> None:
+    url = feed_server.route("/feed", Reply(body=rss("internal")))
+    config = make_config(tmp_path, [{"name": "local", "url": url}], allow_private=False)
+    result = run(config, db, utcnow())["local"]
+    assert result.outcome is FetchStatus.ERROR and result.items == ()
+    assert result.state.status == "blocked" and result.state.count_error
+    assert result.failure is not None and result.failure.location == url
+    assert "127.0.0.1 is a loopback address" in result.failure.reason
+    assert "fetch.allow_private" in result.failure.reason
+    assert not feed_server.requests  # refused before connecting
+    stored = row(db, "local")
+    assert (stored.error_count, stored.last_status) == (1, "blocked") and stored.last_error
+
+
+@pytest.mark.parametrize(
+    ("address", "kind"),
+    [
+        ("10.1.2.3", "a private address"),
+        ("169.254.169.254", "a link-local address"),  # cloud metadata
+        ("100.64.0.1", "a shared (carrier-grade NAT) address"),
+        ("fd00::1", "a private address"),
+        ("::ffff:192.168.0.1", "a private address (embedded in IPv6)"),
+        ("0.0.0.0", "an unspecified address"),
+    ],
+)
+def test_a_public_looking_name_that_resolves_inside_is_refused(
+    tmp_path: Path, db: Store, address: str, kind: str
+) -> None:
+    dns = FakeDNS({"news.example.test": [address]})
+    config = make_config(
+        tmp_path, [{"name": "news", "url": "http://news.example.test/rss"}], allow_private=False
+    )
+    result = run(config, db, utcnow(), guard=refusing(dns=dns))["news"]
+    assert result.state.status == "blocked" and result.failure is not None
+    assert f"news.example.test resolves to {address}, {kind}" in result.failure.reason
+    assert dns.asked == ["news.example.test"]
+
+
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+def test_a_redirect_into_the_private_network_is_refused_and_never_saved(
+    tmp_path: Path, db: Store, feed_server: FeedServer, status: int
+) -> None:
+    """The first hop is a public host (a stand-in on 127.0.0.1), the second the server's own loopback:
+    nothing internal is fetched or stored, and a permanent redirect does not become the source's URL."""
+    internal = FeedServer().start()
+    try:
+        secret = internal.route("/admin/feed", Reply(body=rss("INTERNAL ONLY")))
+        feed_server.route("/feed", Reply(status, headers={"Location": secret}))
+        url = f"http://feeds.test:{feed_server.port}/feed"
+        guard = refusing(feed_server, dns=FakeDNS({"feeds.test": ["127.0.0.1"]}))
+        config = make_config(tmp_path, [{"name": "moved", "url": url}], allow_private=False)
+        result = run(config, db, utcnow(), guard=guard)["moved"]
+    finally:
+        internal.stop()
+    assert len(feed_server.hits("/feed")) == 1 and not internal.requests
+    assert result.state.status == "blocked" and result.items == ()
+    assert result.failure is not None and result.failure.location == secret
+    assert f"redirected from {url}" in result.failure.reason
+    assert (row(db, "moved").url, row(db, "moved").aliases) == (url, ())
+    assert db.entries.recent(limit=10) == []
+
+
+def test_a_redirect_to_a_name_that_resolves_inside_is_refused(
+    tmp_path: Path, db: Store, feed_server: FeedServer
+) -> None:
+    feed_server.route("/feed", Reply(301, headers={"Location": "http://intranet.test/secret"}))
+    dns = FakeDNS({"feeds.test": ["127.0.0.1"], "intranet.test": ["192.168.1.10"]})
+    url = f"http://feeds.test:{feed_server.port}/feed"
+    config = make_config(tmp_path, [{"name": "moved", "url": url}], allow_private=False)
+    result = run(config, db, utcnow(), guard=refusing(feed_server, dns=dns))["moved"]
+    assert result.state.status == "blocked" and result.failure is not None
+    assert "intranet.test resolves to 192.168.1.10, a private address" in result.failure.reason
+    assert row(db, "moved").url == url
+
+
+def test_allow_private_follows_the_same_redirect(tmp_path: Path, db: Store, feed_server: FeedServer) -> None:
+    feed_server.route("/feed", Reply(301, headers={"Location": feed_server.url("/internal")}))
+    internal = feed_server.route("/internal", Reply(body=rss("a")))
+    url = f"http://feeds.test:{feed_server.port}/feed"
+    config = make_config(tmp_path, [{"name": "moved", "url": url}])  # allow_private: true
+    guard = NetGuard(allow_private=True, resolver=FakeDNS({"feeds.test": ["127.0.0.1"]}))
+    result = run(config, db, utcnow(), guard=guard)["moved"]
+    assert result.outcome is FetchStatus.OK and row(db, "moved").url == internal
+
+
+def test_the_checked_address_is_the_connected_one(tmp_path: Path, db: Store, feed_server: FeedServer) -> None:
+    """DNS rebinding: the name answers a stand-in public address, then an internal one. Each new
+    connection is resolved once and connected to that very literal: ``feeds.test`` does not exist
+    for the system resolver, so the first fetch can only have reached the server through the
+    address the guard checked; the second connection sees the new answer and is refused."""
+    url = f"http://feeds.test:{feed_server.port}/feed"
+    feed_server.route("/feed", Reply(body=rss("a")))
+    dns = FakeDNS(turns={"feeds.test": [["127.0.0.1"], ["10.0.0.9"]]})
+    guard = refusing(feed_server, dns=dns)
+    config = make_config(tmp_path, [{"name": "rebind", "url": url}], allow_private=False)
+    now = utcnow()
+    assert run(config, db, now, guard=guard)["rebind"].outcome is FetchStatus.OK
+    assert dns.asked == ["feeds.test"]
+    assert feed_server.hits("/feed")[0].headers["host"] == f"feeds.test:{feed_server.port}"
+    again = run(config, db, now, force_all=True, guard=guard)["rebind"]
+    assert again.state.status == "blocked" and len(feed_server.hits("/feed")) == 1
+    assert dns.asked == ["feeds.test", "feeds.test"]
+
+
+def test_a_name_that_does_not_resolve_is_a_dns_error(tmp_path: Path, db: Store) -> None:
+    config = make_config(tmp_path, [{"name": "nx", "url": "http://nowhere.test/rss"}], allow_private=False)
+    result = run(config, db, utcnow(), guard=refusing())["nx"]
+    assert result.state.status == "dns" and "nowhere.test" in (result.state.error or "")
+
+
+def test_file_sources_need_no_allow_private(tmp_path: Path, db: Store) -> None:
+    (tmp_path / "local.xml").write_bytes(rss("from a file"))
+    config = make_config(tmp_path, [{"name": "file", "url": "local.xml"}], allow_private=False)
+    assert [item.title for item in run(config, db, utcnow())["file"].items] == ["from a file"]

@@ -2,20 +2,25 @@
 
 It verifies every request with the reference ``standardwebhooks`` library (as a consumer would),
 records what arrived, and can be told to misbehave: fail the first N requests, answer a fixed
-status forever (500, 410), be slow, or be down (stopped, then started again on the same port).
+status forever (500, 410), be slow, be down (stopped, then started again on the same port), or
+answer with a hostile body: a compression bomb (``gzip_bomb``, ``brotli_bomb``) or a huge one
+(``padding`` bytes streamed from one reused block, so the receiver itself stays small).
 It also serves as a WebSub hub stub: form posts are recorded with their parsed fields.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 import time
+import zlib
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
 
+import brotli
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
@@ -52,7 +57,31 @@ class Behaviour:
     always: int | None = None  # answer this status to every request (500, 410, ...)
     delay: float = 0.0  # seconds to sleep before answering
     ok_status: int = 204
+    body: bytes | None = None  # the answer's body (default: empty, "gone" for a 410)
+    headers: dict[str, str] = field(default_factory=dict)  # e.g. {"content-encoding": "br"}
+    padding: int = 0  # bytes streamed after ``body``: a huge answer
     paths: dict[str, Behaviour] = field(default_factory=dict)  # per-path overrides
+
+
+_BLOCK = b"x" * 65536
+
+
+@functools.cache
+def gzip_bomb(size: int) -> bytes:
+    """``size`` zero bytes, gzip-compressed: a small body that inflates to ``size``."""
+    packer = zlib.compressobj(6, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+    zeros = bytes(2**20)
+    parts = [packer.compress(zeros) for _ in range(size // len(zeros))]
+    return b"".join([*parts, packer.flush()])
+
+
+@functools.cache
+def brotli_bomb(size: int) -> bytes:
+    """``size`` zero bytes, brotli-compressed: a tiny body that inflates to ``size``."""
+    packer = brotli.Compressor(quality=3, lgwin=24)
+    zeros = bytes(2**20)
+    parts = [packer.process(zeros) for _ in range(size // len(zeros))]
+    return b"".join([*parts, packer.finish()])
 
 
 class WebhookReceiver:
@@ -120,8 +149,11 @@ class WebhookReceiver:
 
     # ---- deciding an answer ------------------------------------------------------------------
 
+    def behaviour_for(self, path: str) -> Behaviour:
+        return self.behaviour.paths.get(path, self.behaviour)
+
     def _answer(self, path: str, headers: dict[str, str], body: bytes) -> tuple[int, float]:
-        behaviour = self.behaviour.paths.get(path, self.behaviour)
+        behaviour = self.behaviour_for(path)
         verified, error = self._verify(headers, body)
         with self._lock:
             seen = self._counts.get(path, 0)
@@ -159,14 +191,21 @@ def _handler_for(receiver: WebhookReceiver) -> type[BaseHTTPRequestHandler]:
             status, delay = receiver._answer(self.path, headers, body)
             if delay:
                 time.sleep(delay)
-            reply = b"gone" if status == 410 else b""
+            self._reply(status, receiver.behaviour_for(self.path))
+
+        def _reply(self, status: int, behaviour: Behaviour) -> None:
+            reply = behaviour.body if behaviour.body is not None else (b"gone" if status == 410 else b"")
             try:
                 self.send_response(status)
-                self.send_header("content-length", str(len(reply)))
+                for name, value in behaviour.headers.items():
+                    self.send_header(name, value)
+                self.send_header("content-length", str(len(reply) + behaviour.padding))
                 self.end_headers()
                 self.wfile.write(reply)
+                for start in range(0, behaviour.padding, len(_BLOCK)):
+                    self.wfile.write(_BLOCK[: behaviour.padding - start])
             except (BrokenPipeError, ConnectionResetError):
-                pass  # the sender gave up (its timeout) before we answered
+                self.close_connection = True  # the sender gave up (its timeout, or enough read)
 
         def log_message(self, format: str, *args: object) -> None:
             pass

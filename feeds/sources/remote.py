@@ -6,9 +6,12 @@ concurrency and a minimum spacing between requests to one host. Each fetch is a 
 (ETag / Last-Modified), follows redirects itself (so it sees which hops were permanent), reads the
 body as a stream and decodes gzip/deflate/brotli itself in bounded pieces, so neither a slow server
 (whole-request ``asyncio.timeout``) nor a decompression bomb (``max_bytes`` after decoding) can
-hold a run. Results carry the source's new state (``SourceState``); the pipeline stores items and
-state in one transaction per source (``store.sources.record``). Nothing here writes the store
-except the initial ``sync``.
+hold a run. Every connection, redirect hops included, is checked where it is opened
+(``feeds.netguard``): a feed or a redirect that leads to a loopback, private or link-local address
+is refused, recorded as the source's "blocked" error, unless ``fetch.allow_private`` is true.
+Results carry the source's new state (``SourceState``); the pipeline stores items and state in one
+transaction per source (``store.sources.record``). Nothing here writes the store except the
+initial ``sync``.
 
 httpx's connection pool serializes a lot of work per client, so requests are spread over a few
 clients (one per ``CLIENT_SLOTS`` concurrent requests); bench/bench_fetch.py measures it. A host
@@ -28,23 +31,19 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iter
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, TypeAlias
+from typing import TYPE_CHECKING, TypeAlias
 from urllib.parse import unquote, urljoin, urlsplit
 from zoneinfo import ZoneInfo
 
 import httpx
 
-from feeds import USER_AGENT, policy
+from feeds import USER_AGENT, netguard, policy
 from feeds.config import Config, FetchConfig, RemoteSource
 from feeds.errors import FetchError
 from feeds.model import EntryData, ItemFailure
+from feeds.netguard import ACCEPT_ENCODING, DECODE_ERRORS, AddressRefused, NetGuard
 from feeds.parse.feed import FeedParseError, ParseContext, ParsedFeed, parse_feed
 from feeds.store.sources import SourceRow, host_of
-
-try:  # optional at run time: without it we simply do not offer "br"
-    import brotli
-except ImportError:  # pragma: no cover - brotli is a declared dependency
-    brotli = None
 
 if TYPE_CHECKING:
     from feeds.store import Store
@@ -52,15 +51,12 @@ if TYPE_CHECKING:
 CLIENT_SLOTS = 2  # concurrent requests per httpx client (see the module docstring)
 MAX_CLIENTS = 32
 DRAIN_LIMIT = 64 * 1024  # bytes of an unwanted body read to keep the connection
-PIECE = 64 * 1024  # decoded bytes produced per decompression step: bounds a bomb's overshoot
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 PERMANENT = frozenset({301, 308})
 RETRY_AFTER_STATUSES = frozenset({429, 503})
 # Failures that mean "could not reach the host at all": what the network-down heuristic counts.
 CONNECTION_KINDS = frozenset({"dns", "refused", "unreachable", "connect", "connect_timeout"})
 ACCEPT = "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, */*;q=0.8"
-ACCEPT_ENCODING = "gzip, deflate, br" if brotli is not None else "gzip, deflate"
-_DECODE_ERRORS: tuple[type[Exception], ...] = (zlib.error, ValueError) + ((brotli.error,) if brotli else ())
 
 
 class FetchStatus(enum.StrEnum):
@@ -145,12 +141,14 @@ async def fetch_due(
     force_all: bool = False,
     sources: Collection[str] | None = None,
     parse: Parse | None = None,
+    guard: NetGuard | None = None,
 ) -> AsyncIterator[FetchResult]:
     """Fetch every due source; yield each result as soon as it is ready (see the module docstring).
 
     ``sources`` limits the run to those names (the daemon's per-source jobs) and skips syncing the
     config into the store, which the daemon does once at start and on reload: O(1) work per job.
     ``parse`` replaces the in-loop parse (e.g. with one in a worker process, see ``Parse``).
+    ``guard`` replaces the address policy taken from ``fetch.allow_private`` (tests inject a resolver).
 
     Connection-level failures are held back to the end of the run: when most hosts were unreachable
     (``policy.network_down``) our own network is the likely culprit, and they are yielded with
@@ -164,7 +162,7 @@ async def fetch_due(
     plans = plan_fetches(config, rows, store.sources.host_windows(now), now, force_all)
     if not plans:
         return
-    async with Fetcher(config.fetch, now, parse=parse) as fetcher:
+    async with Fetcher(config.fetch, now, parse=parse, guard=guard) as fetcher:
         async for result in fetcher.run(plans):
             yield result
 
@@ -261,7 +259,12 @@ class Fetcher:
     """Fetches plans under the run's limits; one per run (it owns the httpx clients)."""
 
     def __init__(
-        self, fetch: FetchConfig, now: datetime, clients: int | None = None, parse: Parse | None = None
+        self,
+        fetch: FetchConfig,
+        now: datetime,
+        clients: int | None = None,
+        parse: Parse | None = None,
+        guard: NetGuard | None = None,
     ) -> None:
         self._config = fetch
         self._now = now
@@ -274,7 +277,8 @@ class Fetcher:
         # Four times the share, as a cap only (the semaphores bound the requests): the few busy hosts
         # that hash to one client do not queue in its pool, and no pool grows large enough for
         # httpcore's per-request scan of it to cost much.
-        self._clients = [_client(fetch, 4 * per_client, tls) for _ in range(count)]
+        guard = guard or NetGuard(allow_private=fetch.allow_private)
+        self._clients = [_client(fetch, 4 * per_client, tls, guard) for _ in range(count)]
         self._host_span = min(count, -(-min(fetch.per_host, fetch.concurrency) // per_client))
         self._host_turns: dict[str, int] = {}
 
@@ -414,14 +418,12 @@ class Fetcher:
         )
 
 
-def _client(fetch: FetchConfig, connections: int, tls: ssl.SSLContext) -> httpx.AsyncClient:
+def _client(fetch: FetchConfig, connections: int, tls: ssl.SSLContext, guard: NetGuard) -> httpx.AsyncClient:
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
     return httpx.AsyncClient(
-        verify=tls,
-        http1=True,
-        http2=False,
+        transport=guard.transport(verify=tls, limits=limits),  # checks every connection's address
         follow_redirects=False,  # _follow does it, to see which hops are permanent
         timeout=httpx.Timeout(fetch.timeout, connect=fetch.connect_timeout),
-        limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
         headers={"User-Agent": USER_AGENT, "Accept": ACCEPT, "Accept-Encoding": ACCEPT_ENCODING},
     )
 
@@ -430,30 +432,53 @@ def _client(fetch: FetchConfig, connections: int, tls: ssl.SSLContext) -> httpx.
 
 
 async def _follow(client: httpx.AsyncClient, plan: _Plan, fetch: FetchConfig) -> _Response:
-    """GET ``plan.row.url``, following up to ``max_redirects`` hops; loops and overlong chains are errors."""
+    """GET ``plan.row.url``, following up to ``max_redirects`` hops; loops and overlong chains are errors.
+
+    Each hop's connection is checked by the client's guard; a refused hop ends the chain as an
+    error, so a permanent redirect into a private network is never recorded as the source's URL.
+    """
     url = plan.row.url
     seen = {url}
     permanent_url: str | None = None
     chain_is_permanent = True
     for _ in range(fetch.max_redirects + 1):
-        async with client.stream("GET", url, headers=_conditional_headers(plan.row)) as response:
-            location = response.headers.get("location")
-            if response.status_code not in REDIRECTS or not location:
-                headers = {key.lower(): value for key, value in response.headers.items()}
-                body = await _read_body(response, url, fetch.max_bytes) if response.is_success else None
-                if body is None:
-                    await _drain(response)
-                return _Response(response.status_code, url, permanent_url, headers, body)
-            await _drain(response)
+        try:
+            response, location = await _hop(client, url, plan, fetch, permanent_url)
+        except AddressRefused as exc:
+            raise _refused(plan.row.url, url, exc) from None
+        if location is None:
+            return response
         target = urljoin(url, location.strip())
         if target in seen:
             raise FetchError(plan.row.url, "redirect_loop", f"redirect loop at {target}")
-        permanent_hop = response.status_code in PERMANENT or _https_upgrade(url, target)
+        permanent_hop = response.status in PERMANENT or _https_upgrade(url, target)
         chain_is_permanent = chain_is_permanent and permanent_hop
         permanent_url = target if chain_is_permanent else permanent_url
         seen.add(target)
         url = target
     raise FetchError(plan.row.url, "too_many_redirects", f"more than {fetch.max_redirects} redirects")
+
+
+async def _hop(
+    client: httpx.AsyncClient, url: str, plan: _Plan, fetch: FetchConfig, permanent_url: str | None
+) -> tuple[_Response, str | None]:
+    """One request of a chain: the response (body read for a 2xx) and where it redirects, if it does."""
+    async with client.stream("GET", url, headers=_conditional_headers(plan.row)) as response:
+        location = response.headers.get("location")
+        headers = {key.lower(): value for key, value in response.headers.items()}
+        if response.status_code in REDIRECTS and location:
+            await _drain(response)
+            return _Response(response.status_code, url, permanent_url, headers, None), location
+        body = await _read_body(response, url, fetch.max_bytes) if response.is_success else None
+        if body is None:
+            await _drain(response)
+        return _Response(response.status_code, url, permanent_url, headers, body), None
+
+
+def _refused(start: str, url: str, exc: AddressRefused) -> FetchError:
+    """A refused hop as the source's error, naming the redirect that led there."""
+    via = f" (redirected from {start})" if url != start else ""
+    return FetchError(url, "blocked", f"{exc}{via}")
 
 
 async def _drain(response: httpx.Response) -> None:
@@ -493,7 +518,10 @@ def _https_upgrade(old: str, new: str) -> bool:
 
 async def _read_body(response: httpx.Response, url: str, max_bytes: int) -> bytes:
     """The decoded body, refused as soon as it grows past ``max_bytes`` (compressed or not)."""
-    decoder = _decoder(response.headers.get("content-encoding", ""), url)
+    content_encoding = response.headers.get("content-encoding", "")
+    decoder = netguard.decoder(content_encoding)
+    if decoder is None:
+        raise FetchError(url, "decode", f"unsupported Content-Encoding {content_encoding!r}")
     pieces: list[bytes] = []
     size = 0
     try:
@@ -502,7 +530,7 @@ async def _read_body(response: httpx.Response, url: str, max_bytes: int) -> byte
                 size = _keep(pieces, piece, size, max_bytes, url)
         for piece in decoder.flush():
             size = _keep(pieces, piece, size, max_bytes, url)
-    except _DECODE_ERRORS as exc:
+    except DECODE_ERRORS as exc:
         raise FetchError(url, "decode", f"cannot decode the body: {exc}") from None
     return b"".join(pieces)
 
@@ -513,79 +541,6 @@ def _keep(pieces: list[bytes], piece: bytes, size: int, max_bytes: int, url: str
         raise FetchError(url, "too_large", f"body larger than {max_bytes} bytes (decoded)")
     pieces.append(piece)
     return size
-
-
-class _Decoder(Protocol):
-    def feed(self, data: bytes) -> Iterator[bytes]: ...
-
-    def flush(self) -> Iterator[bytes]: ...
-
-
-class _Identity:
-    def feed(self, data: bytes) -> Iterator[bytes]:
-        if data:
-            yield data
-
-    def flush(self) -> Iterator[bytes]:
-        yield from ()
-
-
-class _Zlib:
-    """gzip / deflate in pieces of at most ``PIECE`` bytes; "deflate" may be zlib-wrapped or raw."""
-
-    def __init__(self, wbits: int) -> None:
-        self._decompressor = zlib.decompressobj(wbits)
-        self._try_raw = wbits == zlib.MAX_WBITS  # some servers send raw deflate as "deflate"
-
-    def feed(self, data: bytes) -> Iterator[bytes]:
-        while data and not self._decompressor.eof:
-            try:
-                out = self._decompressor.decompress(data, PIECE)
-            except zlib.error:
-                if not self._try_raw:
-                    raise
-                self._decompressor, self._try_raw = zlib.decompressobj(-zlib.MAX_WBITS), False
-                continue
-            self._try_raw = False
-            data = self._decompressor.unconsumed_tail
-            if out:
-                yield out
-
-    def flush(self) -> Iterator[bytes]:
-        out = self._decompressor.flush()
-        if out:
-            yield out
-
-
-class _Brotli:
-    def __init__(self) -> None:
-        assert brotli is not None
-        self._decompressor = brotli.Decompressor()
-
-    def feed(self, data: bytes) -> Iterator[bytes]:
-        out = self._decompressor.process(data, output_buffer_limit=PIECE)
-        while True:
-            if out:
-                yield out
-            if self._decompressor.can_accept_more_data() or not out:
-                return
-            out = self._decompressor.process(b"", output_buffer_limit=PIECE)
-
-    def flush(self) -> Iterator[bytes]:
-        yield from ()
-
-
-def _decoder(content_encoding: str, url: str) -> _Decoder:
-    encoding = content_encoding.strip().lower()
-    if encoding in ("", "identity"):
-        return _Identity()
-    if encoding in ("gzip", "x-gzip"):
-        return _Zlib(zlib.MAX_WBITS | 16)
-    if encoding == "deflate":
-        return _Zlib(zlib.MAX_WBITS)
-    if encoding == "br" and brotli is not None:
-        return _Brotli()
-    raise FetchError(url, "decode", f"unsupported Content-Encoding {content_encoding!r}")
 
 
 def _read_file(path: str, max_bytes: int) -> bytes:
