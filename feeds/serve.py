@@ -2,14 +2,13 @@
 
 Stack: a pure ASGI app (no framework) on uvicorn with the httptools parser. Why:
 
-* uvicorn is the most used, actively released ASGI server; it owns the HTTP/1.1 parsing, keep-alive,
-  limits and graceful shutdown that a hand-written asyncio server would have to get right alone, and
-  httptools (llhttp, Node's parser) makes that parsing cheap. h11 is the pure-Python fallback.
+* uvicorn is the most used, actively released ASGI server; it owns the HTTP/1.1 parsing, keep-alive
+  and graceful shutdown that a hand-written asyncio server would have to get right alone, and
+  httptools (llhttp, Node's parser) makes that parsing cheap: several times the 304s/s of uvicorn's
+  pure-Python h11 protocol (figures: bench/bench_serve.py, README).
 * A framework (Starlette, ...) would add routing and middleware we do not use: this app answers GET
-  and HEAD for files and one index page, so 200 lines of plain ASGI keep the request path short.
-* Measured on the 2-core machine (bench/bench_serve.py, wrk from another process, 32 connections,
-  50-entry feed): about 10,000 304s/s with httptools against about 3,500 with h11 (target 2,000);
-  about 2,300 full 200s/s (103 KiB each) and 4,300 gzipped ones.
+  and HEAD for files and one index page, so a few hundred lines of plain ASGI keep the request path
+  short.
 
 What it guarantees: strong ETags from the file's bytes (cached by path, mtime_ns, size and inode;
 the gzip variant's ETag ends ``-gzip``), Last-Modified, 304 for If-None-Match / If-Modified-Since,
@@ -17,15 +16,24 @@ gzip when Accept-Encoding asks (always ``Vary: Accept-Encoding``), the feed cont
 headers naming the WebSub hub and the feed's own URL, and no file outside ``output_dir``: ``..``,
 ``.``, hidden names, encoded slashes, NULs and backslashes are refused before the disk is touched,
 and a symlink whose target resolves outside the root is a 404.
+
+What it protects: it refuses to start when ``output_dir`` holds the store or the config file, and it
+never hands out database, lock or YAML files even if one lands in ``output_dir``. Every response
+says ``X-Content-Type-Options: nosniff``; HTML gets a Content-Security-Policy that allows nothing the
+index page does not use. One client's cost is bounded (``Limits``): the size of a request head, the
+time to send a request, idle keep-alive time and the number of open connections. uvicorn enforces
+only the keep-alive time for httptools, so ``_GuardedProtocol`` adds the rest.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gzip
 import hashlib
 import html
 import os
+import re
 import signal
 import stat
 import threading
@@ -34,13 +42,16 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from dataclasses import dataclass
 from email.utils import formatdate, parsedate_to_datetime
+from http import HTTPStatus
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import unquote_to_bytes
 
 import uvicorn
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from feeds.config import Config
+from feeds.errors import ConfigError
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -67,6 +78,11 @@ _DISCOVERY = (  # index page: file suffix, MIME type for <link rel=alternate>, l
 )
 _CACHE_FILES = 512
 _GZIP_MIN = 256
+# Nothing the index page does not use: no script, style, image, form, frame or <base>.
+_HTML_POLICY = b"default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+# Never served even when present under output_dir: the store (with its WAL, shared memory, journal
+# and run lock) and YAML such as the config file. Hidden names are refused earlier, by safe_parts.
+_PRIVATE_NAME = re.compile(r"\.(db|sqlite3?)(-wal|-shm|-journal)?$|\.(lock|ya?ml)$", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,13 +158,14 @@ class FeedServer:
             headers.append((b"vary", b"Accept-Encoding"))
         if rep.is_feed:
             headers.append((b"link", self._link_header(path)))
+        if rep.content_type.startswith(b"text/html"):
+            headers.append((b"content-security-policy", _HTML_POLICY))
         if request.not_modified(etag, rep.mtime):
             return Response(304, headers)
         body = rep.gzip_body if use_gzip and rep.gzip_body is not None else rep.body
         headers += [
             (b"content-type", rep.content_type),
             (b"content-length", str(len(body)).encode()),
-            (b"x-content-type-options", b"nosniff"),
         ]
         if use_gzip:
             headers.append((b"content-encoding", b"gzip"))
@@ -165,7 +182,7 @@ class FeedServer:
     def _file(self, parts: tuple[str, ...]) -> Representation | None:
         """The file at ``parts`` under the root, from cache while (mtime_ns, size, inode) hold."""
         real = _inside(self.root, parts)
-        if real is None:
+        if real is None or _private(parts[-1]) or _private(real):
             return None
         try:
             info = os.stat(real)
@@ -215,9 +232,27 @@ class FeedServer:
 
 
 def make_app(config: Config) -> FeedServer:
-    """The ASGI app serving ``config.output_path``."""
+    """The ASGI app serving ``config.output_path``, refused if that would publish private files."""
+    check_output_dir(config)
     hub = config.websub.hub if config.websub else None
     return FeedServer(config.output_path.resolve(), config.site.url, config.site.title, hub)
+
+
+def check_output_dir(config: Config) -> None:
+    """Raise ConfigError when the store or the config file lies inside ``output_dir``.
+
+    Serving such a folder (``output_dir: .`` is the usual slip) would hand out the config (webhook
+    secrets) and the database to anyone; the name filter in ``_private`` is only a second line.
+    """
+    root = config.output_path.resolve()
+    for what, path in (("store", config.store_path), ("config file", Path(config.path))):
+        real = path.resolve()
+        if real.is_relative_to(root):
+            raise ConfigError(
+                config.path,
+                f"the {what} {real} is inside output_dir {root}; feeds serve would publish it",
+                key="output_dir",
+            )
 
 
 def representation(
@@ -333,6 +368,11 @@ def _http_date(value: bytes) -> int | None:
         return None
 
 
+def _private(path: str) -> bool:
+    """Whether a name (or a path's last part) is one never handed out: a store, lock or YAML file."""
+    return _PRIVATE_NAME.search(os.path.basename(path)) is not None
+
+
 def _content_type(path: str) -> str:
     name = path.lower()
     for suffix, (content_type, _) in _TYPES.items():
@@ -400,7 +440,7 @@ def _servable(root: Path, parts: tuple[str, ...]) -> bool:
     if safe_parts(("/" + "/".join(parts)).encode()) is None:
         return False
     real = _inside(root.resolve(), parts)
-    return real is not None and os.path.isfile(real)
+    return real is not None and not _private(parts[-1]) and not _private(real) and os.path.isfile(real)
 
 
 def _opml_titles(path: Path) -> dict[str, str]:
@@ -470,35 +510,172 @@ class _Server(uvicorn.Server):
                 signal.signal(sig, handler)
 
 
-def server_config(config: Config, host: str, port: int, access_log: bool = False) -> uvicorn.Config:
-    """uvicorn settings: httptools when installed, no lifespan, no proxy headers, no Server header."""
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """What one client may hold of the server; the defaults are what ``feeds serve`` uses.
+
+    Feed readers send a request line and a few short headers at once, then read; nothing legitimate
+    comes near these bounds, while without them a slow or oversized request holds memory and a
+    connection for as long as the client likes.
+    """
+
+    max_head_bytes: int = 16 * 1024  # request line + headers (h11's and Node's default): else 431
+    request_timeout: float = 10.0  # from a request's first byte (or the connection) to its last byte
+    keep_alive: int = 5  # idle seconds after a response before the connection is closed
+    max_connections: int = 1000  # open at once; more are answered 503 and closed when accepted
+
+
+class _GuardedProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol with the limits uvicorn leaves out for it.
+
+    uvicorn arms a timer only once a response has been sent and cancels it on any byte, so a client
+    that never finishes a request (one byte every few seconds, or nothing at all) holds the connection
+    forever; httptools buffers a request head of any size; and ``limit_concurrency`` answers 503 only
+    after a whole head has arrived, counting the asking connection too, so it neither bounds open
+    connections nor stops a slow client. This subclass adds, per connection:
+
+    * a deadline to receive each request: it starts when the connection opens, when a byte arrives
+      on an idle keep-alive connection, or when a pipelined request begins, and ends when the request
+      message is complete; when it passes, the connection is closed. One timer per connection is
+      re-armed lazily, so a busy keep-alive connection does not create and cancel a timer per request;
+    * a cap on the bytes of a request head (431, then close), counted per read, so httptools never
+      buffers more than the cap plus one read;
+    * a cap on open connections, checked when one is accepted (503, then close).
+    """
+
+    limits: ClassVar[Limits] = Limits()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._reading = False  # a request is due or partly received: its deadline runs
+        self._head_open = False  # ... and its head is not complete yet
+        self._head_bytes = 0
+        self._ended_here = False  # a request ended inside the read being parsed
+        self._deadline = 0.0
+        self._timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]  # as uvicorn's
+        if len(self.connections) >= self.limits.max_connections:
+            self.transport = transport
+            self._refuse(HTTPStatus.SERVICE_UNAVAILABLE)
+            return
+        super().connection_made(transport)
+        self._begin_request()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        if not self._reading:
+            self._begin_request()  # bytes on an idle connection: the next request has begun
+        self._ended_here = False
+        super().data_received(data)
+        if self._head_open and not self._ended_here and not self.transport.is_closing():
+            # The whole read belongs to the open head (when a request ended inside this read, the
+            # next head's share is unknown and counted from the next read on).
+            self._head_bytes += len(data)
+            if self._head_bytes > self.limits.max_head_bytes:
+                self._refuse(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE)
+
+    # httptools callbacks: where a request begins, where its head and where it ends
+
+    def on_message_begin(self) -> None:
+        if not self._reading:
+            self._begin_request()  # pipelined behind a request that ended in this read
+        super().on_message_begin()
+
+    def on_headers_complete(self) -> None:
+        self._head_open = False
+        super().on_headers_complete()
+
+    def on_message_complete(self) -> None:
+        self._reading = self._head_open = False
+        self._ended_here = True
+        super().on_message_complete()
+
+    # the deadline
+
+    def _begin_request(self) -> None:
+        self._reading = self._head_open = True
+        self._head_bytes = 0
+        self._deadline = self.loop.time() + self.limits.request_timeout
+        if self._timer is None:
+            self._timer = self.loop.call_at(self._deadline, self._check_deadline)
+
+    def _check_deadline(self) -> None:
+        """Close a connection whose request is overdue; otherwise wait for the current deadline."""
+        self._timer = None
+        if not self._reading or self.transport.is_closing():
+            return
+        if self._responding():  # reading waits while a pipelined response is still being sent
+            self._deadline = self.loop.time() + self.limits.request_timeout
+        if self.loop.time() >= self._deadline:
+            self.transport.close()
+            return
+        self._timer = self.loop.call_at(self._deadline, self._check_deadline)
+
+    def _responding(self) -> bool:
+        return self.cycle is not None and not self.cycle.response_complete
+
+    def _refuse(self, status: HTTPStatus) -> None:
+        """Answer ``status`` and close; only close if a response is being sent (it would interleave)."""
+        if not self._responding():
+            body = f"{status.value} {status.phrase}\n".encode()
+            lines = [f"HTTP/1.1 {status.value} {status.phrase}".encode()]
+            lines += [name + b": " + value for name, value in self.server_state.default_headers]
+            lines += [b"content-type: text/plain; charset=utf-8", b"content-length: %d" % len(body)]
+            lines.append(b"connection: close")
+            self.transport.write(b"\r\n".join(lines) + b"\r\n\r\n" + body)
+        self.transport.close()
+
+
+def _protocol_with(chosen: Limits) -> type[_GuardedProtocol]:
+    """The protocol class uvicorn instantiates per connection, carrying these limits."""
+
+    class Protocol(_GuardedProtocol):
+        limits = chosen
+
+    return Protocol
+
+
+def server_config(
+    config: Config, host: str, port: int, access_log: bool = False, limits: Limits | None = None
+) -> uvicorn.Config:
+    """uvicorn settings: the guarded httptools protocol, no WebSocket, no lifespan, no proxy headers,
+    no Server header; ``nosniff`` is a server-wide header so uvicorn's own error answers carry it."""
+    chosen = limits or Limits()
     return uvicorn.Config(
         make_app(config),
         host=host,
         port=port,
-        http=_http_impl(),
+        http=_protocol_with(chosen),
+        ws="none",
         loop="asyncio",
         lifespan="off",
         access_log=access_log,
         proxy_headers=False,
         server_header=False,
+        headers=[("X-Content-Type-Options", "nosniff")],
+        timeout_keep_alive=chosen.keep_alive,
         log_level="info",
     )
 
 
-def _http_impl() -> str:
-    try:
-        import httptools  # noqa: F401
-    except ImportError:
-        return "h11"
-    return "httptools"
-
-
 def make_server(
-    config: Config, host: str = "127.0.0.1", port: int = 8000, access_log: bool = False
+    config: Config,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    access_log: bool = False,
+    limits: Limits | None = None,
 ) -> uvicorn.Server:
-    """A server not yet started: ``.run()`` blocks; set ``.should_exit = True`` to stop it."""
-    return _Server(server_config(config, host, port, access_log))
+    """A server not yet started: ``.run()`` blocks; set ``.should_exit = True`` to stop it.
+
+    Raises ConfigError (before any port is bound) when ``output_dir`` holds the store or the config.
+    """
+    return _Server(server_config(config, host, port, access_log, limits))
 
 
 def serve(config: Config, host: str = "127.0.0.1", port: int = 8000, access_log: bool = False) -> None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
+import http.client
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -17,8 +20,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from feeds.config import Config
-from feeds.serve import accepts_gzip, etag_matches, make_server, safe_parts
+from feeds.config import Config, load
+from feeds.errors import ConfigError
+from feeds.serve import Limits, accepts_gzip, etag_matches, make_server, safe_parts
 
 HUB = "https://hub.example.com/"
 OPML = """<?xml version="1.0" encoding="utf-8"?>
@@ -61,22 +65,31 @@ def make_config(root: Path, hub: str | None = HUB) -> Config:
     return Config.model_validate(raw)
 
 
-@pytest.fixture
-def base_url(tmp_path: Path) -> Iterator[str]:
-    build_output(tmp_path)
+@contextlib.contextmanager
+def running(config: Config, limits: Limits | None = None) -> Iterator[str]:
+    """A real uvicorn server for ``config`` on a free 127.0.0.1 port, in a thread; yields its URL."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = make_server(make_config(tmp_path), "127.0.0.1", port)
+    server = make_server(config, "127.0.0.1", port, limits=limits)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 5
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.01)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(5)
-    sock.close()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(5)
+        sock.close()
+
+
+@pytest.fixture
+def base_url(tmp_path: Path) -> Iterator[str]:
+    build_output(tmp_path)
+    with running(make_config(tmp_path)) as url:
+        yield url
 
 
 @pytest.fixture
@@ -87,12 +100,7 @@ def client(base_url: str) -> Iterator[httpx.Client]:
 
 def raw_get(base_url: str, target: str) -> tuple[int, bytes]:
     """Send the request line byte for byte (httpx would normalize ``..`` away)."""
-    host, port = base_url.removeprefix("http://").split(":")
-    with socket.create_connection((host, int(port)), timeout=5) as conn:
-        conn.sendall(f"GET {target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
-        data = b""
-        while chunk := conn.recv(65536):
-            data += chunk
+    data = exchange(base_url, f"GET {target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
     status = int(data.split(b" ", 2)[1])
     return status, data
 
@@ -266,3 +274,212 @@ def test_serve_exits_cleanly_on_sigterm(tmp_path: Path) -> None:
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+# ---- what the server hands out -----------------------------------------------------------------
+
+PRIVATE = [
+    "feeds.db",
+    "feeds.db-wal",
+    "feeds.db-shm",
+    "feeds.sqlite3",
+    "feeds.db.lock",
+    "config.yaml",
+    "a.yml",
+]
+
+
+def test_store_lock_and_yaml_files_are_never_served(client: httpx.Client, tmp_path: Path) -> None:
+    public = tmp_path / "public"
+    for name in PRIVATE:
+        (public / name).write_text("PRIVATE BYTES")
+    (public / "feeds" / "sneaky.atom.xml").symlink_to(public / "feeds.db")  # a feed name, a store's bytes
+    for target in [*(f"/{name}" for name in PRIVATE), "/FEEDS.DB", "/feeds/sneaky.atom.xml"]:
+        response = client.get(target)
+        assert response.status_code == 404 and b"PRIVATE" not in response.content, target
+    assert "sneaky" not in client.get("/").text
+
+
+def test_nosniff_on_every_response(client: httpx.Client, base_url: str) -> None:
+    ok = client.get("/feeds/all.atom.xml")
+    answers = [
+        ok,
+        client.get("/feeds/all.atom.xml", headers={"if-none-match": ok.headers["etag"]}),
+        client.get("/"),
+        client.get("/nope.txt"),
+        client.post("/feeds/all.atom.xml"),
+    ]
+    assert [answer.status_code for answer in answers] == [200, 304, 200, 404, 405]
+    assert all(answer.headers["x-content-type-options"] == "nosniff" for answer in answers)
+    for request in (b"GET /%2e%2e/x HTTP/1.1\r\nConnection: close\r\n\r\n", b"NOT HTTP AT ALL\r\n\r\n"):
+        head = exchange(base_url, request).split(b"\r\n\r\n")[0].lower()
+        assert head.startswith(b"http/1.1 400") and b"\r\nx-content-type-options: nosniff" in head
+
+
+def test_the_index_page_has_a_content_security_policy(client: httpx.Client) -> None:
+    policy = client.get("/").headers["content-security-policy"]
+    assert policy == "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    assert "content-security-policy" not in client.get("/feeds/all.atom.xml").headers
+
+
+def private_layout(root: Path, inside: str) -> Path:
+    """A config whose output_dir holds the store (``inside="store"``) or the config file itself."""
+    if inside == "store":
+        text, folder = "output_dir: public\nstore: public/data/feeds.db\n", root
+    else:
+        text, folder = "output_dir: .\nstore: ../store/feeds.db\n", root / "public"
+    folder.mkdir(exist_ok=True)
+    (folder / "config.yaml").write_text(text, encoding="utf-8")
+    return folder / "config.yaml"
+
+
+@pytest.mark.parametrize("inside", ["store", "config file"])
+def test_serve_refuses_an_output_dir_holding_the_store_or_config(tmp_path: Path, inside: str) -> None:
+    config = load(private_layout(tmp_path, inside))
+    with pytest.raises(ConfigError) as caught:
+        make_server(config, "127.0.0.1", 0)
+    message = str(caught.value)
+    assert "\n" not in message and f"the {inside} " in message
+    assert "inside output_dir" in message and str((tmp_path / "public").resolve()) in message
+
+
+def test_feeds_serve_exits_2_before_binding_when_output_dir_holds_the_store(tmp_path: Path) -> None:
+    """The port is held by the test: a refusal that came after binding would be an address error."""
+    path = private_layout(tmp_path, "store")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        command = [sys.executable, "-m", "feeds", "--config", str(path), "serve", "--port", port]
+        result = subprocess.run(command, capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "feeds: config error:" in result.stderr
+    assert "store" in result.stderr and "inside output_dir" in result.stderr
+
+
+# ---- limits: head size, slow clients, idle and too many connections ------------------------------
+
+REQUEST = b"GET /feeds/all.json HTTP/1.1\r\nHost: x\r\n\r\n"
+LAST_REQUEST = b"GET /feeds/all.json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+QUICK = Limits(request_timeout=1.0, keep_alive=1)  # tests wait for these, so they are short
+GIVE_UP = 20.0  # far beyond QUICK's bounds: only a missing limit keeps a connection open this long
+
+
+def connect(base_url: str) -> socket.socket:
+    host, port = base_url.removeprefix("http://").split(":")
+    return socket.create_connection((host, int(port)), timeout=GIVE_UP)
+
+
+def read_all(conn: socket.socket) -> bytes:
+    """Everything until the server closes (a reset ends it too: a refused request may see one)."""
+    data = b""
+    with contextlib.suppress(ConnectionResetError):
+        while chunk := conn.recv(65536):
+            data += chunk
+    return data
+
+
+def exchange(base_url: str, request: bytes) -> bytes:
+    with connect(base_url) as conn:
+        conn.sendall(request)
+        return read_all(conn)
+
+
+def statuses(data: bytes) -> list[int]:
+    return [int(code) for code in re.findall(rb"HTTP/1\.1 (\d{3}) ", data)]
+
+
+def seconds_until_closed(base_url: str, pieces: list[bytes], every: float = 0.25) -> float | None:
+    """Send one piece every ``every`` seconds, repeating the last, reading what comes back, until the
+    server closes the connection: how long that took, or None if it was still open after GIVE_UP."""
+    start = time.monotonic()
+    with connect(base_url) as conn:
+        conn.settimeout(every)
+        for step in range(int(GIVE_UP / every)):
+            try:
+                conn.sendall(pieces[min(step, len(pieces) - 1)])
+                if not conn.recv(65536):
+                    return time.monotonic() - start
+            except TimeoutError:
+                continue
+            except (ConnectionResetError, BrokenPipeError):
+                return time.monotonic() - start
+    return None
+
+
+SLOW_CLIENTS = {
+    "silent after connecting": [b""],
+    "a head one byte at a time": [b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ", b"a"],
+    "the next head on a keep-alive connection": [REQUEST, b"GET / HTTP/1.1\r\nX-Slow: ", b"a"],
+    "a pipelined head": [REQUEST + b"GET / HTTP/1.1\r\nX-Slow: ", b"a"],
+    "blank lines after a response": [REQUEST, b"\r\n"],
+    "a body one byte at a time": [b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n", b"a"],
+}
+
+
+@pytest.mark.parametrize("pieces", SLOW_CLIENTS.values(), ids=SLOW_CLIENTS.keys())
+def test_a_request_not_finished_in_time_is_cut_off(tmp_path: Path, pieces: list[bytes]) -> None:
+    build_output(tmp_path)
+    with running(make_config(tmp_path), QUICK) as url:
+        assert seconds_until_closed(url, pieces) is not None
+        assert httpx.get(f"{url}/feeds/all.json").status_code == 200
+
+
+def test_an_idle_keep_alive_connection_is_closed(tmp_path: Path) -> None:
+    build_output(tmp_path)
+    limits = Limits(request_timeout=GIVE_UP * 3, keep_alive=1)
+    with running(make_config(tmp_path), limits) as url, connect(url) as conn:
+        conn.sendall(REQUEST)
+        assert statuses(read_all(conn)) == [200]  # read_all returns only once the server closes
+
+
+@pytest.mark.parametrize("before", [b"", REQUEST], ids=["first request", "after a request"])
+def test_a_head_over_the_limit_gets_431_and_a_close(base_url: str, before: bytes) -> None:
+    with connect(base_url) as conn:
+        conn.sendall(before + b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: ")
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            for _ in range(64):  # 1 MiB, far over the limit
+                conn.sendall(b"a" * 16384)
+            conn.sendall(b"\r\nConnection: close\r\n\r\n")
+        answered = statuses(read_all(conn))
+    served_before = [200] if before else []
+    assert answered in ([*served_before, 431], served_before)  # the 431 may be lost to a reset
+    assert httpx.get(f"{base_url}/feeds/all.json").status_code == 200
+
+
+def test_a_head_just_over_the_limit_is_answered_431(base_url: str) -> None:
+    head = b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * Limits().max_head_bytes
+    data = exchange(base_url, head)  # no blank line: only the size can end this request
+    assert statuses(data) == [431] and b"connection: close" in data.lower()
+
+
+def test_a_large_head_within_the_limit_is_served(client: httpx.Client) -> None:
+    big = "a" * (Limits().max_head_bytes * 3 // 4)
+    assert client.get("/feeds/all.json", headers={"cookie": big}).status_code == 200
+
+
+def test_connections_over_the_cap_are_refused(tmp_path: Path) -> None:
+    build_output(tmp_path)
+    limits = Limits(max_connections=4, request_timeout=GIVE_UP * 3, keep_alive=int(GIVE_UP * 3))
+    with running(make_config(tmp_path), limits) as url:
+        host, port = url.removeprefix("http://").split(":")
+        held = [http.client.HTTPConnection(host, int(port), timeout=GIVE_UP) for _ in range(4)]
+        for conn in held:  # each served once and kept open: four admitted connections
+            conn.request("GET", "/feeds/all.json")
+            assert conn.getresponse().read().startswith(b"{")
+        refused = exchange(url, LAST_REQUEST)
+        assert statuses(refused) in ([503], [])
+        held.pop().close()
+        assert served_within(url, GIVE_UP)  # a slot freed is a slot to use
+        for conn in held:
+            conn.close()
+
+
+def served_within(url: str, seconds: float) -> bool:
+    """Whether a request is served 200 before ``seconds`` pass (a closed slot frees asynchronously)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if statuses(exchange(url, LAST_REQUEST)) == [200]:
+            return True
+        time.sleep(0.1)
+    return False
