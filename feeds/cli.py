@@ -8,9 +8,11 @@ mistake prints one line naming the file/key and the reason, never a traceback.
 from __future__ import annotations
 
 import json
+import os
+import sqlite3
 import sys
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -19,8 +21,8 @@ import click
 from feeds import __version__, merge, notify, pipeline
 from feeds import config as config_module
 from feeds.config import Config
-from feeds.errors import ConfigError, FeedsError, LockHeld, NotFound
-from feeds.lock import run_lock
+from feeds.errors import ConfigError, FeedsError, LockHeld, NotFound, StoreError
+from feeds.lock import lock_path_for, run_lock
 from feeds.logs import setup_logging
 from feeds.model import StoredEntry
 from feeds.netguard import NetGuard
@@ -57,11 +59,36 @@ def load_config(ctx: click.Context) -> Config:
 
 @contextmanager
 def open_store(config: Config) -> Iterator[Store]:
+    """The store for one command. A database failure anywhere in the command (a full disk, a
+    corrupt page found mid-run) becomes the one-line StoreError naming the file and the cause."""
     store = Store.open(config.store_path)
     try:
         yield store
+    except sqlite3.Error as exc:
+        raise store.error(exc) from exc
     finally:
         store.close()
+
+
+@contextmanager
+def locked(config: Config) -> Iterator[None]:
+    """Hold the store's run lock; a lock file that cannot be created (a read-only store folder) is a
+    StoreError naming it, not a traceback."""
+    with ExitStack() as stack:
+        try:
+            stack.enter_context(run_lock(config.store_path))
+        except OSError as exc:
+            path = lock_path_for(config.store_path)
+            raise StoreError(str(path), f"cannot create the run lock: {_os_reason(path, exc)}") from None
+        yield
+
+
+def _os_reason(path: Path, exc: OSError) -> str:
+    """Why a file could not be made, in words: a read-only folder says so (EACCES alone does not)."""
+    reason = exc.strerror or str(exc)
+    if isinstance(exc, PermissionError) and not os.access(path.parent, os.W_OK):
+        return f"its folder is read-only ({reason})"
+    return reason
 
 
 @cli.command()
@@ -75,7 +102,7 @@ def open_store(config: Config) -> Iterator[Store]:
 def run(ctx: click.Context, once: bool, force_all: bool) -> None:
     """One cycle: scan posts, fetch due feeds, store, rebuild changed feeds, deliver webhooks."""
     config = load_config(ctx)
-    with run_lock(config.store_path), open_store(config) as store, _progress_counter() as progress:
+    with locked(config), open_store(config) as store, _progress_counter() as progress:
         result = pipeline.run_cycle(config, store, force_all=force_all, progress=progress)
     click.echo(result.summary.line())
     if result.delivery is not None:
@@ -94,13 +121,19 @@ def daemon(ctx: click.Context) -> None:
 @cli.command()
 @click.pass_context
 def build(ctx: click.Context) -> None:
-    """Rewrite every output feed from the store (files whose bytes are unchanged are left alone)."""
+    """Rewrite every output feed from the store (files whose bytes are unchanged are left alone).
+
+    Exits 1 when an output could not be written (each was logged as it failed): unlike ``run``,
+    rebuilding is all this command does, so a failure to do it is its result.
+    """
     config = load_config(ctx)
     with open_store(config) as store:
         result = pipeline.build(config, store)
     click.echo(
         f"{len(result.written)} files written, {result.categories} feeds checked in {config.output_path}"
     )
+    if result.failed:
+        ctx.exit(EXIT_ERROR)
 
 
 @cli.command()
@@ -247,7 +280,7 @@ def webhooks_replay(ctx: click.Context, delivery_id: str) -> None:
         result = notify.replay(store, delivery_id)
         click.echo(f"requeued {len(result.requeued)} deliveries of {result.ref}")
         try:
-            with run_lock(config.store_path):  # one sender at a time, as the outbox assumes
+            with locked(config):  # one sender at a time, as the outbox assumes
                 report = notify.deliver_pending_sync(config, store)
         except LockHeld:
             click.echo("another feeds run holds the lock; it will deliver them")
@@ -318,6 +351,10 @@ def main() -> None:
         sys.exit(EXIT_LOCKED)
     except FeedsError as exc:
         click.echo(f"feeds: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+    except OSError as exc:  # the machine, not feeds: a folder it may not write, a full disk
+        where = f"{exc.filename}: " if exc.filename else ""
+        click.echo(f"feeds: {where}{exc.strerror or exc}", err=True)
         sys.exit(EXIT_ERROR)
     except KeyboardInterrupt:
         sys.exit(130)

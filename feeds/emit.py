@@ -34,6 +34,7 @@ from feeds.config import SLUG_RE, SiteConfig
 from feeds.errors import FeedsError
 from feeds.model import Category, StoredEntry
 from feeds.normalize import XML_UNSAFE, plain_text
+from feeds.slugs import MAX_SLUG
 from feeds.timefmt import iso
 
 ALL_SLUG = "all"  # the feed of every entry, whatever its category
@@ -71,9 +72,15 @@ class OutputPathError(FeedsError):
 
 
 def feed_paths(slug: str) -> dict[str, str]:
-    """The three feed files of a category, relative to ``output_dir``; refuses anything not a slug."""
+    """The three feed files of a category, relative to ``output_dir``; refuses anything not a slug.
+
+    Also refuses a slug too long for a file name (one a store may hold from before slugs were
+    capped), so the caller gets a clear error it can record instead of an OSError mid-write.
+    """
     if not SLUG_RE.match(slug):
         raise OutputPathError(slug, "not a slug: use a-z, 0-9, _ and - only")
+    if len(slug) > MAX_SLUG:
+        raise OutputPathError(slug, f"slug longer than {MAX_SLUG} characters: too long for a file name")
     return {fmt: f"feeds/{slug}{suffix}" for fmt, suffix in _FORMATS.items()}
 
 

@@ -30,7 +30,7 @@ from feeds.parse.feed import ParseContext, ParsedFeed, parse_feed
 from feeds.parse.post import MAX_POST_BYTES, parse_post
 from feeds.slugs import ALL, CategoryResolver
 from feeds.sources.local import PostFile, list_posts, read_post
-from feeds.sources.remote import FetchResult, fetch_due
+from feeds.sources.remote import FetchResult, FetchStatus, fetch_due
 from feeds.store import Store
 from feeds.store.entries import FileState
 from feeds.timefmt import utcnow
@@ -39,6 +39,11 @@ from feeds.websub import topic_url
 log = logging.getLogger(__name__)
 
 BATCH = 500  # local files per transaction: bounded loss on a crash, few fsyncs
+# Categories the store has not seen that one source may add in one run. Each is a feed (three files
+# and an OPML line), so a hostile or broken source must not mint them without bound; the items
+# beyond it are failures, read again on later runs.
+MAX_NEW_CATEGORIES = 50
+OUTPUT_SOURCE = "output"  # the source name under which output files that failed are recorded
 Progress = Callable[[int], None]
 
 
@@ -48,6 +53,7 @@ class BuildResult:
 
     written: tuple[str, ...]
     categories: int
+    failed: tuple[str, ...] = ()  # "path: reason" of each output that could not be written
 
 
 def merge_policy(config: Config) -> MergePolicy:
@@ -106,6 +112,56 @@ class Tally:
         )
 
 
+class KnownCategories:
+    """The category slugs the store has feeds for, and those this run's sources added.
+
+    Read from the store when first needed, not up front: an idle rescan or a run of 304s brings
+    no entry to check, and the read scans every entry's category rows.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._slugs: set[str] | None = None
+
+    def fresh(self, slugs: Iterable[str]) -> list[str]:
+        """The slugs among ``slugs`` that would be new categories."""
+        if self._slugs is None:
+            self._slugs = {category.slug for category in self._store.entries.categories()}
+        return [slug for slug in slugs if slug not in self._slugs]
+
+    def add(self, slugs: Iterable[str]) -> None:
+        if self._slugs is not None:
+            self._slugs.update(slugs)
+
+
+class CategoryBudget:
+    """The new categories one source may still add in this run (see MAX_NEW_CATEGORIES)."""
+
+    def __init__(self, source: str, known: KnownCategories, limit: int = MAX_NEW_CATEGORIES) -> None:
+        self.source = source
+        self.limit = limit
+        self.refused = 0
+        self._known = known  # shared by the run's sources: a category one of them added is known
+        self._left = limit
+
+    def refuse(self, entry: Entry, location: str) -> ItemFailure | None:
+        """The failure of an entry that would exceed the allowance; None (and counted) otherwise."""
+        fresh = self._known.fresh(entry.slugs)
+        if not fresh:
+            return None
+        if len(fresh) > self._left:
+            self.refused += 1
+            return ItemFailure(
+                self.source,
+                location,
+                f"new categories {', '.join(fresh)} exceed the {self.limit} new categories a source "
+                "may add in one run; it is read again on the next run",
+            )
+        self._left -= len(fresh)
+        self._known.add(fresh)
+        return None
+
+
 # ---- local posts -----------------------------------------------------------------------------
 
 
@@ -115,10 +171,12 @@ def ingest_local(
     """Scan every configured posts folder; unchanged files cost a stat, not a read."""
     now = now or utcnow()
     resolver = CategoryResolver(config.categories)
+    known = KnownCategories(store)
     summary = RunSummary()
     with bulk_gc():
         for source in config.local:
-            summary += _ingest_folder(config, store, source, resolver, now, progress)
+            budget = CategoryBudget(source.source_name, known)
+            summary += _ingest_folder(config, store, source, resolver, now, progress, budget)
     return summary
 
 
@@ -174,6 +232,7 @@ def _ingest_folder(
     resolver: CategoryResolver,
     now: datetime,
     progress: Progress | None,
+    budget: CategoryBudget,
 ) -> RunSummary:
     root = config.resolve(source.path)
     name = source.source_name
@@ -201,7 +260,7 @@ def _ingest_folder(
                 continue
             yield post, before
 
-    step = PostStep(name, merge_policy(config), now, bool(config.webhooks), tally)
+    step = PostStep(name, merge_policy(config), now, bool(config.webhooks), tally, budget)
     prepared = ordered_map(partial(prepare_post, context), changed_posts())
     with store.batches(BATCH) as commit_point:
         for (post, before), result in prepared:
@@ -224,6 +283,7 @@ class PostStep:
     now: datetime
     notify: bool
     tally: Tally
+    budget: CategoryBudget
 
     def forget(self, store: Store, key: str, relpath: str) -> None:
         """This folder's post no longer gives a copy of ``key``: its entry re-merges from the rest."""
@@ -240,6 +300,11 @@ def _store_post(
     failing: set[str],
 ) -> None:
     """Record one prepared post: its copy, its failure, or just its new mtime."""
+    if result.entry is not None:
+        refused = step.budget.refuse(result.entry, post.location)
+        if refused is not None:
+            _postpone(store, step, post, before, refused)
+            return
     source, tally = step.source, step.tally
     key = result.entry.key if result.entry else None
     index = FileState(post.size, post.mtime_ns, result.digest, key)
@@ -268,6 +333,17 @@ def _store_post(
         step.forget(store, before.entry_key, post.relpath)
     store.entries.record_file(source, post.relpath, index)
     tally.stored(decision)
+
+
+def _postpone(
+    store: Store, step: PostStep, post: PostFile, before: FileState | None, failure: ItemFailure
+) -> None:
+    """A post refused for this run only: recorded, and its index row made stale (no size, no
+    digest) so the next scan reads it again instead of skipping it as unchanged."""
+    store.entries.record_failure(failure, step.now)
+    stale = FileState(-1, -1, "", before.entry_key if before else None)
+    store.entries.record_file(step.source, post.relpath, stale)
+    step.tally.failed(failure)
 
 
 def _forget_removed(store: Store, step: PostStep, root: Path, removed: dict[str, FileState]) -> None:
@@ -333,6 +409,7 @@ async def ingest_remote(
     normalized: dict[str, list[Entry | ItemFailure]] = {}  # by source name, until stored
     summary = RunSummary()
     policy = merge_policy(config)
+    known = KnownCategories(store)
     with bulk_gc(), LazyPool() as pool:
 
         async def parse_in_pool(
@@ -349,7 +426,7 @@ async def ingest_remote(
                 with store.transaction():
                     for result in group:
                         entries = _entries_of(result, normalized.pop(result.source, None), context)
-                        summary += _store_fetch(config, store, result, entries, now, policy)
+                        summary += _store_fetch(config, store, result, entries, now, policy, known)
     return summary
 
 
@@ -369,9 +446,12 @@ def _store_fetch(
     normalized: list[Entry | ItemFailure],
     now: datetime,
     policy: MergePolicy,
+    known: KnownCategories | None = None,
 ) -> RunSummary:
-    """One source's entries and its new state, in one transaction."""
+    """One source's entries and its new state, in one transaction. ``known``: the run's known
+    categories (this source's own when not given)."""
     tally = Tally()
+    budget = CategoryBudget(result.source, KnownCategories(store) if known is None else known)
     notify = bool(config.webhooks)
     for reason in result.skipped:
         tally.skip(result.source, reason)
@@ -381,16 +461,81 @@ def _store_fetch(
         for item in normalized:
             if isinstance(item, ItemFailure):
                 tally.failed(item)
+            elif (refused := budget.refuse(item, item.item_id)) is not None:
+                tally.failed(refused)
             else:
                 tally.stored(store.entries.apply(item, now, policy, notify))
         new, updated = tally.outcomes[Outcome.NEW], tally.outcomes[Outcome.UPDATED]
-        store.sources.record(result, new=new, updated=updated, now=now)
+        store.sources.record(_read_again_if(budget.refused > 0, result), new=new, updated=updated, now=now)
+        if result.outcome == FetchStatus.OK:
+            _record_item_failures(store, result.source, tally.failures, now)
     if result.failure is not None:
         tally.failed(result.failure)
     return tally.summary()
 
 
+def _read_again_if(refused: bool, result: FetchResult) -> FetchResult:
+    """A result whose items were refused for this run forgets its body's validators and digest,
+    so the next fetch reads and stores the same body again instead of finding it unchanged."""
+    if not refused:
+        return result
+    return replace(result, state=replace(result.state, etag=None, last_modified=None, body_hash=None))
+
+
+def _record_item_failures(store: Store, source: str, failures: list[ItemFailure], now: datetime) -> None:
+    """A freshly read body's item failures replace the source's recorded ones (``feeds failures``):
+    an item that is now stored, or no longer in the feed, is cleared."""
+    current = {failure.location for failure in failures}
+    for location in store.entries.failing_locations(source) - current:
+        store.entries.clear_failure(source, location)
+    for failure in failures:
+        store.entries.record_failure(failure, now)
+
+
 # ---- emit ------------------------------------------------------------------------------------
+
+
+class _Outputs:
+    """Writes one build's files, noting a failure instead of raising it: one file that cannot be
+    written (a full disk, a name the file system refuses) must not leave every other feed stale."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.written: list[str] = []  # relative paths whose bytes changed
+        self.done: set[str] = set()  # paths written or already up to date
+        self.failed: dict[str, str] = {}  # path → reason
+
+    def write(self, relative: str, data: bytes) -> bool:
+        """Write one file if its bytes changed; False (logged and noted) when it could not be."""
+        location = str(self.root / relative)
+        try:
+            changed = emit.write_if_changed(self.root, relative, data)
+        except emit.OutputPathError as exc:
+            return self.fail(location, exc.reason)
+        except OSError as exc:
+            return self.fail(location, f"cannot write: {exc.strerror or exc}")
+        if changed:
+            self.written.append(relative)
+        self.done.add(location)
+        return True
+
+    def fail(self, location: str, reason: str) -> bool:
+        log.error("%s: %s", location, reason)
+        self.failed[location] = reason
+        return False
+
+    def fit(self, categories: list[Category]) -> list[Category]:
+        """The categories whose slugs can name files; the others (a store may hold an overlong one
+        from before slugs were capped) are failures of their own."""
+        usable = []
+        for category in categories:
+            try:
+                emit.feed_paths(category.slug)
+            except emit.OutputPathError as exc:
+                self.fail(str(self.root / "feeds" / category.slug), exc.reason)
+                continue
+            usable.append(category)
+        return usable
 
 
 def build(config: Config, store: Store, only: Iterable[str] | None = None) -> BuildResult:
@@ -398,36 +543,66 @@ def build(config: Config, store: Store, only: Iterable[str] | None = None) -> Bu
 
     Files are written atomically and only when their bytes change, so an unchanged store rewrites
     nothing and readers' caches stay valid. The feeds built are then cleared from the store's
-    dirty set (see ``build_dirty``).
+    dirty set (see ``build_dirty``); a feed whose files could not be written stays in it, to be
+    tried again, and is recorded as a failure without stopping the others.
     """
     remerge(config, store, utcnow())
+    categories = _categories(config, store)
+    outputs = _Outputs(config.output_path)
+    usable = outputs.fit(categories)
+    wanted = None if only is None else set(only)
+    failed = {c.slug for c in categories} - {c.slug for c in usable}
+    titles = {c.slug: c.title for c in categories}
+    for category in usable:
+        if _left_alone(config.output_path, category.slug, wanted):
+            continue
+        if not _write_category(config, store, outputs, category, titles):
+            failed.add(category.slug)
+    outputs.write(emit.OPML_PATH, emit.render_opml(usable, config.site))
+    built = {c.slug for c in categories} if wanted is None else wanted
+    with store.transaction():  # a feed left with no entries is cleared too: nothing more to build
+        store.entries.clear_dirty(built - failed)
+        _record_output_failures(store, outputs, full=wanted is None)
+    failures = tuple(f"{location}: {reason}" for location, reason in outputs.failed.items())
+    return BuildResult(written=tuple(outputs.written), categories=len(categories), failed=failures)
+
+
+def _categories(config: Config, store: Store) -> list[Category]:
+    """Every feed to build: ``all`` first, then each stored category with its configured title."""
     resolver = CategoryResolver(config.categories)
     stored = store.entries.categories()
-    categories = [Category(ALL, config.site.title)] + [
+    return [Category(ALL, config.site.title)] + [
         Category(c.slug, resolver.title(c.slug, c.title)) for c in stored
     ]
-    titles = {c.slug: c.title for c in categories}
-    root = config.output_path
-    wanted = None if only is None else set(only)
+
+
+def _left_alone(root: Path, slug: str, wanted: set[str] | None) -> bool:
+    """A feed not asked for whose files are all there is not rebuilt."""
+    if wanted is None or slug in wanted:
+        return False
+    return all((root / path).exists() for path in emit.feed_paths(slug).values())
+
+
+def _write_category(
+    config: Config, store: Store, outputs: _Outputs, category: Category, titles: dict[str, str]
+) -> bool:
+    """Render and write one category's three files; False when any of them could not be written
+    (each is tried: a failed Atom file does not keep its RSS and JSON twins stale)."""
     hub = config.websub.hub if config.websub else None
-    written: list[str] = []
-    for category in categories:
-        paths = emit.feed_paths(category.slug)
-        if (
-            wanted is not None
-            and category.slug not in wanted
-            and all((root / p).exists() for p in paths.values())
-        ):
-            continue
-        entries = store.entries.recent(category.slug, config.feed.limit)
-        for relative, data in emit.render_category(entries, category, config.site, titles, hub).items():
-            if emit.write_if_changed(root, relative, data):
-                written.append(relative)
-    if emit.write_if_changed(root, emit.OPML_PATH, emit.render_opml(categories, config.site)):
-        written.append(emit.OPML_PATH)
-    with store.transaction():  # a feed left with no entries is cleared too: nothing more to build
-        store.entries.clear_dirty({c.slug for c in categories} if wanted is None else wanted)
-    return BuildResult(written=tuple(written), categories=len(categories))
+    entries = store.entries.recent(category.slug, config.feed.limit)
+    files = emit.render_category(entries, category, config.site, titles, hub)
+    return all([outputs.write(relative, data) for relative, data in files.items()])
+
+
+def _record_output_failures(store: Store, outputs: _Outputs, full: bool) -> None:
+    """Output failures go in the failures table (``feeds failures``); a path written since, or after
+    a full build any path that no longer failed, is cleared."""
+    for location in store.entries.failing_locations(OUTPUT_SOURCE):
+        if location in outputs.done or (full and location not in outputs.failed):
+            store.entries.clear_failure(OUTPUT_SOURCE, location)
+    now = utcnow()
+    for location, reason in outputs.failed.items():
+        store.entries.record_failure(ItemFailure(OUTPUT_SOURCE, location, reason), now)
 
 
 def build_dirty(config: Config, store: Store) -> BuildResult:

@@ -3,10 +3,15 @@
 A slug names output files, so it is ``[a-z0-9_-]`` or nothing: Chinese names become their pinyin
 (``证券时报网`` → ``zhengquanshibaowang``, as the news site names it) unless the config maps them, and
 a name that cannot be made safe (``../../etc``) is refused, never cleaned up into a path.
+
+A slug is also short: every output file name is built from it, and one overlong category once
+made every later build fail. A long slug is cut and ends in a hash of the whole, so it stays the
+same on every run and distinct from the slugs of other long names.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping
 from functools import lru_cache
@@ -17,6 +22,13 @@ from feeds.config import SLUG_RE, CategoryConfig
 from feeds.model import Category
 
 ALL = "all"
+# At most this many characters (ASCII, so bytes): "<slug>.atom.xml" and the hidden temp file written
+# beside it stay far below the 255-byte file-name limit of common file systems.
+MAX_SLUG = 80
+_HASH_CHARS = 12  # hex digits of SHA-256 ending a cut slug
+# Longer names are refused outright: no real category is this long, and turning a hostile feed's
+# megabyte "category" into pinyin (and caching it) would cost a worker seconds and memory.
+MAX_NAME = 1000
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _SEPARATORS = re.compile(r"[\s_]+")
 
@@ -25,9 +37,27 @@ class UnsafeCategory(ValueError):
     """A category name that maps to no safe slug."""
 
 
-@lru_cache(maxsize=4096)
 def slugify(name: str) -> str:
-    """Pinyin for CJK, lower-case ASCII, spaces to ``-``; anything else is refused."""
+    """Pinyin for CJK, lower-case ASCII, spaces to ``-``, at most MAX_SLUG characters; anything else
+    is refused."""
+    if len(name) > MAX_NAME:
+        raise UnsafeCategory(
+            f"category name of {len(name)} characters is too long (at most {MAX_NAME}); "
+            "map it under `categories` in the config"
+        )
+    return _slugify(name)
+
+
+def cap_slug(slug: str) -> str:
+    """``slug`` if short enough, else its first characters and a hash of all of it (stable, unique)."""
+    if len(slug) <= MAX_SLUG:
+        return slug
+    digest = hashlib.sha256(slug.encode()).hexdigest()[:_HASH_CHARS]
+    return f"{slug[: MAX_SLUG - _HASH_CHARS - 1]}-{digest}"
+
+
+@lru_cache(maxsize=4096)
+def _slugify(name: str) -> str:
     text = name.strip()
     if _CJK.search(text):
         text = "".join(lazy_pinyin(text))
@@ -37,7 +67,7 @@ def slugify(name: str) -> str:
             f"category {name!r} cannot be turned into a safe feed name (a-z, 0-9, _ and - only); "
             "map it under `categories` in the config"
         )
-    return slug
+    return cap_slug(slug)
 
 
 class CategoryResolver:

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+import random
+import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import SEED, post
 
 SEED_KEY = "NW202201242259595178"
@@ -127,8 +132,6 @@ def test_missing_config_and_bad_usage_exit_2(tmp_path: Path) -> None:
 
 def test_newer_store_is_refused_cleanly(project: Path) -> None:
     (project / "store").mkdir()
-    import sqlite3
-
     conn = sqlite3.connect(project / "store" / "feeds.db")
     conn.execute("PRAGMA user_version = 999")
     conn.close()
@@ -158,3 +161,125 @@ def test_replay_leaves_delivery_to_the_run_holding_the_lock(project: Path) -> No
         "requeued 1 deliveries of 1",
         "another feeds run holds the lock; it will deliver them",
     ]
+
+
+# ---- issue 10: failed outputs, and a store that cannot be used ------------------------------------
+
+
+def one_error_line(result: subprocess.CompletedProcess[str]) -> str:
+    """The command failed with exit 1 and said why in exactly one line, no traceback."""
+    assert result.returncode == 1, (result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+def test_an_output_that_cannot_be_written_is_one_line_and_the_rest_is_written(project: Path) -> None:
+    """run --once reports it and exits 0 (outputs are retried next run); build exits 1."""
+    (project / "posts" / "seed.txt").write_bytes(SEED.read_bytes())
+    blocker = project / "public" / "feeds" / "zhengquanshibaowang.json"
+    (blocker / "x").mkdir(parents=True)  # a folder where the file should go: a real OSError
+    run = feeds(project, "run", "--once")
+    assert run.returncode == 0 and "Traceback" not in run.stderr
+    assert run.stderr.strip().splitlines() == [f"feeds: ERROR: {blocker}: cannot write: Is a directory"]
+    assert (project / "public" / "feeds" / "zhengquanshibaowang.atom.xml").is_file()
+    assert (project / "public" / "feeds" / "index.opml").is_file()
+    build = feeds(project, "build")
+    assert one_error_line(build) == f"feeds: ERROR: {blocker}: cannot write: Is a directory"
+    assert build.stdout.startswith("0 files written")
+    assert f"{blocker}: cannot write" in feeds(project, "failures").stdout
+
+
+def corrupt_table(db: Path, table: str) -> None:
+    """Noise over one table's root page; the header stays valid, so the file still opens."""
+    with sqlite3.connect(db) as conn:
+        page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+        root = conn.execute("SELECT rootpage FROM sqlite_schema WHERE name = ?", (table,)).fetchone()[0]
+    conn.close()
+    with db.open("r+b") as handle:
+        handle.seek((root - 1) * page_size)
+        handle.write(random.Random(10).randbytes(page_size))
+
+
+@pytest.mark.parametrize("damage", ["a table's page", "truncated"])
+def test_a_corrupt_store_is_one_line_and_exit_1(project: Path, damage: str) -> None:
+    (project / "posts" / "seed.txt").write_bytes(SEED.read_bytes())
+    assert feeds(project, "run", "--once").returncode == 0
+    db = project / "store" / "feeds.db"
+    if damage == "truncated":
+        os.truncate(db, db.stat().st_size // 3)
+    else:
+        corrupt_table(db, "files")
+    line = one_error_line(feeds(project, "run", "--once"))
+    assert line.startswith(f"feeds: {db}: ")
+    assert "the database file is corrupt" in line.removeprefix(f"feeds: {db}: ")  # (the folder says corrupt)
+
+
+PAGE_LIMITED = """
+import sqlite3, sys
+connect = sqlite3.connect
+def limited(*args, **kwargs):
+    conn = connect(*args, **kwargs)
+    pages = conn.execute("PRAGMA page_count").fetchone()[0]
+    conn.execute(f"PRAGMA max_page_count = {pages + 3}")
+    return conn
+sqlite3.connect = limited
+from feeds.cli import main
+sys.argv = ["feeds", *sys.argv[1:]]
+main()
+"""
+
+
+def test_a_full_disk_is_one_line_and_exit_1(project: Path) -> None:
+    """The real CLI, its database connection limited to a few more pages than the file has: SQLite
+    raises the SQLITE_FULL a full disk gives (once hidden by 'cannot rollback')."""
+    (project / "posts" / "seed.txt").write_bytes(SEED.read_bytes())
+    assert feeds(project, "run", "--once").returncode == 0
+    for n in range(100):
+        (project / "posts" / f"{n}.md").write_text(post(title=f"t{n}", body="<p>正文</p>" * 500), "utf-8")
+    result = subprocess.run(
+        [sys.executable, "-c", PAGE_LIMITED, "--config", str(project / "config.yaml"), "run", "--once"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=project,
+    )
+    line = one_error_line(result)
+    assert line.startswith(f"feeds: {project / 'store' / 'feeds.db'}: the disk is full")
+
+
+def without_root_powers() -> list[str]:
+    """A command prefix under which file permissions apply: none for a normal user; root drops the
+    capabilities that let it write anywhere (util-linux ``setpriv``), else the test is skipped."""
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    prefix = [setpriv or "setpriv", "--bounding-set=-dac_override,-dac_read_search"]
+    if setpriv is None or subprocess.run([*prefix, "true"], capture_output=True).returncode != 0:
+        pytest.skip("root, and cannot drop its power to write read-only folders")
+    return prefix
+
+
+@pytest.mark.parametrize("when", ["before the first run", "after a run"])
+def test_a_read_only_store_folder_is_one_line_and_exit_1(project: Path, when: str) -> None:
+    (project / "posts" / "seed.txt").write_bytes(SEED.read_bytes())
+    folder = project / "store"
+    folder.mkdir()
+    if when == "after a run":
+        assert feeds(project, "run", "--once").returncode == 0
+    folder.chmod(0o555)
+    try:
+        for command in (("run", "--once"), ("build",)):
+            result = subprocess.run(
+                [*without_root_powers(), sys.executable, "-m", "feeds", "--config", "config.yaml", *command],
+                capture_output=True,
+                text=True,
+                timeout=60,
+                cwd=project,
+            )
+            line = one_error_line(result)
+            assert line.startswith(f"feeds: {folder}/feeds.db")
+            assert "read-only" in line.removeprefix(f"feeds: {folder}")
+    finally:
+        folder.chmod(0o755)

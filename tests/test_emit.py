@@ -26,6 +26,7 @@ from feeds import emit
 from feeds.config import SiteConfig
 from feeds.errors import FeedsError
 from feeds.model import Category, StoredEntry
+from feeds.slugs import MAX_SLUG
 from feeds.timefmt import iso
 
 DATA = Path(__file__).parent / "data" / "emit"
@@ -483,3 +484,12 @@ def test_rendered_feeds_written_twice_change_nothing(tmp_path: Path) -> None:
     first = [emit.write_if_changed(tmp_path, path, data) for path, data in render().items()]
     second = [emit.write_if_changed(tmp_path, path, data) for path, data in render().items()]
     assert first == [True, True, True] and second == [False, False, False]
+
+
+def test_a_slug_too_long_for_a_file_name_is_refused_before_any_write() -> None:
+    """Issue 10: ``<slug>.atom.xml`` (and its temp file) must fit a 255-byte file name; a longer
+    slug is an OutputPathError the build can record, never an OSError halfway through writing."""
+    longest = "a" * MAX_SLUG
+    assert emit.feed_paths(longest)["atom"] == f"feeds/{longest}.atom.xml"
+    with pytest.raises(emit.OutputPathError, match="longer than"):
+        emit.feed_paths(longest + "a")

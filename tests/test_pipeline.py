@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +16,12 @@ from conftest import SEED, post
 
 from feeds import pipeline
 from feeds.config import Config, load
-from feeds.pipeline import build, ingest_local, ingest_remote, run_cycle
+from feeds.model import Category, EntryData
+from feeds.normalize import normalize
+from feeds.pipeline import build, ingest_local, ingest_remote, merge_policy, run_cycle
+from feeds.slugs import CategoryResolver
 from feeds.store import Store
+from feeds.timefmt import utcnow
 
 SEED_TITLE = "工信部：培育一批进军元宇宙、区块链、人工智能等领域的中小企业"
 SEED_KEY = "NW202201242259595178"
@@ -257,3 +262,147 @@ def test_a_failed_store_stops_the_remote_run_and_keeps_whole_sources(
         monkeypatch.setattr(pipeline, "_store_fetch", real_store_fetch)
         again = asyncio.run(ingest_remote(config, store))
         assert again.failed == 0 and store.entries.count() == 12
+
+
+# ---- issue 10: overlong categories, failed outputs, unbounded new categories ----------------------
+
+FEEDS_DIR = Path("public") / "feeds"
+
+
+def feed_files(project: Path) -> set[str]:
+    return {p.name for p in (project / FEEDS_DIR).iterdir()}
+
+
+def test_an_overlong_category_from_a_post_gets_a_capped_slug(
+    project: Path, config: Config, store: Store
+) -> None:
+    """A category whose slug is 300 letters once made every build die with 'File name too long'."""
+    add(project, "long.md", post(categories="长" * 60, extra="infoCode: NW1\n"))  # chang × 60
+    add(project, "ok.md", post(title="other", extra="infoCode: NW2\n"))
+    result = run_cycle(config, store)
+    assert (result.summary.new, result.summary.failed, result.build.failed) == (2, 0, ())
+    entry = store.entries.get("NW1")
+    assert entry is not None
+    [slug] = entry.categories
+    assert len(slug) <= 80 and slug.startswith("chang" * 10)
+    assert {f"{slug}.atom.xml", "zhengquanshibaowang.atom.xml", "all.json", "index.opml"} <= feed_files(
+        project
+    )
+
+
+def test_an_overlong_category_from_a_remote_item_gets_a_capped_slug(project: Path) -> None:
+    long_name = "长" * 60  # its slug: chang × 60
+    item = f"<item><title>x</title><guid>g1</guid><category>{long_name}</category></item>"
+    (project / "r.xml").write_text(
+        f'<rss version="2.0"><channel><title>r</title>{item}</channel></rss>', "utf-8"
+    )
+    (project / "config.yaml").write_text(
+        (project / "config.yaml").read_text("utf-8") + "remote: [{name: r, url: r.xml}]\n", "utf-8"
+    )
+    config = load(project / "config.yaml")
+    with Store.open(config.store_path) as store:
+        result = run_cycle(config, store)
+        assert (result.summary.new, result.build.failed) == (1, ())
+        [slug] = store.entries.recent()[0].categories
+        assert len(slug) <= 80 and f"{slug}.rss.xml" in feed_files(project)
+
+
+def stored_under(config: Config, store: Store, slug: str) -> None:
+    """An entry in category ``slug``, as a store written before slugs were capped may hold one."""
+    data = EntryData(source="local:old", item_id="old.md", title="旧", content="<p>x</p>", info_code="NW1")
+    entry = normalize(data, CategoryResolver({}), config.site.url, utcnow())
+    with store.transaction():
+        store.entries.apply(
+            replace(entry, categories=(Category(slug, slug),)), utcnow(), merge_policy(config)
+        )
+
+
+def test_a_stored_overlong_slug_fails_alone_and_stays_dirty(
+    project: Path, config: Config, store: Store
+) -> None:
+    """A store that already holds an overlong slug: that feed is reported, recorded and retried;
+    every other feed and index.opml are still written."""
+    bad = "b" * 300
+    stored_under(config, store, bad)
+    add(project, "ok.md", post(extra="infoCode: NW2\n"))
+    result = run_cycle(config, store)
+    assert len(result.build.failed) == 1 and bad in result.build.failed[0]
+    assert "longer than 80" in result.build.failed[0]
+    assert {"all.atom.xml", "zhengquanshibaowang.atom.xml", "index.opml"} <= feed_files(project)
+    assert bad not in (project / FEEDS_DIR / "index.opml").read_text("utf-8")
+    assert store.entries.dirty_feeds() == {bad}
+    [failure] = store.entries.failures()
+    assert failure.source == pipeline.OUTPUT_SOURCE and bad in failure.location
+    again = build(config, store)
+    assert again.failed == result.build.failed and store.entries.dirty_feeds() == {bad}
+
+
+def test_a_file_that_cannot_be_written_fails_alone_and_is_retried(
+    project: Path, config: Config, store: Store
+) -> None:
+    """A real OSError (a folder where the feed file should be) costs that file only."""
+    add(project, "a.md", post(extra="infoCode: NW1\n"))
+    add(project, "b.md", post(categories="东方财富网", extra="infoCode: NW2\n"))
+    blocker = project / FEEDS_DIR / "dongfangcaifuwang.rss.xml"
+    (blocker / "inside").mkdir(parents=True)
+    result = run_cycle(config, store)
+    assert [line.split(": ")[0] for line in result.build.failed] == [
+        str(project / "public" / "feeds" / blocker.name)
+    ]
+    assert {
+        "all.rss.xml",
+        "zhengquanshibaowang.rss.xml",
+        "dongfangcaifuwang.atom.xml",
+        "index.opml",
+    } <= feed_files(project)
+    assert store.entries.dirty_feeds() == {"dongfangcaifuwang"}
+    assert [f.location for f in store.entries.failures()] == [str(blocker)]
+    (blocker / "inside").rmdir()
+    blocker.rmdir()
+    fixed = run_cycle(config, store)
+    assert fixed.build.failed == () and blocker.is_file()
+    assert store.entries.dirty_feeds() == set() and store.entries.failures() == []
+
+
+def test_a_folder_cannot_create_unbounded_new_categories_per_run(
+    project: Path, config: Config, store: Store
+) -> None:
+    """New categories per source and run are capped; the posts beyond it are recorded, and stored
+    on a later run (a new allowance), so nothing is lost. Known categories are never refused."""
+    cap = pipeline.MAX_NEW_CATEGORIES
+    add(project, "first.md", post(title="first", extra="infoCode: NWF\n"))
+    run_cycle(config, store)
+    for n in range(cap + 5):
+        add(project, f"{n:03}.md", post(title=f"t{n}", categories=f"cat{n}", extra=f"infoCode: NW{n}\n"))
+    add(project, "zzz.md", post(title="known", extra="infoCode: NWK\n"))  # after the cap, a known category
+    first = run_cycle(config, store).summary
+    assert (first.new, first.failed) == (cap + 1, 5)
+    refused = {Path(f.location).name: f.reason for f in store.entries.failures()}
+    assert sorted(refused) == [f"{n:03}.md" for n in range(cap, cap + 5)]
+    assert all(f"{cap} new categories" in reason for reason in refused.values())
+    second = run_cycle(config, store).summary
+    assert (second.new, second.failed) == (5, 0)
+    assert store.entries.failures() == [] and store.entries.count() == cap + 7
+
+
+def test_a_remote_source_cannot_create_unbounded_new_categories_per_run(project: Path) -> None:
+    cap = pipeline.MAX_NEW_CATEGORIES
+    items = "".join(
+        f"<item><title>t{n}</title><guid>g{n}</guid><category>c{n}</category></item>" for n in range(cap + 3)
+    )
+    (project / "r.xml").write_text(
+        f'<rss version="2.0"><channel><title>r</title>{items}</channel></rss>', "utf-8"
+    )
+    (project / "config.yaml").write_text(
+        (project / "config.yaml").read_text("utf-8") + "remote: [{name: r, url: r.xml}]\n", "utf-8"
+    )
+    config = load(project / "config.yaml")
+    with Store.open(config.store_path) as store:
+        first = asyncio.run(ingest_remote(config, store))
+        assert (first.new, first.failed) == (cap, 3)
+        recorded = store.entries.failures()
+        assert len(recorded) == 3 and {f.source for f in recorded} == {"r"}
+        assert all(f"{cap} new categories" in f.reason for f in recorded)
+        second = asyncio.run(ingest_remote(config, store, force_all=True))  # the same body: read again
+        assert (second.new, second.failed) == (3, 0)
+        assert store.entries.failures() == [] and store.entries.count() == cap + 3

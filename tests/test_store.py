@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import sqlite3
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -12,8 +13,8 @@ from conftest import DATA
 
 from feeds.errors import StoreError
 from feeds.merge import MergePolicy
-from feeds.model import Category, Entry, Outcome
-from feeds.store import Store
+from feeds.model import Category, Entry, ItemFailure, Outcome
+from feeds.store import Store, store_error
 from feeds.store.entries import NEAR_CANDIDATES
 from feeds.store.schema import LATEST
 
@@ -346,3 +347,92 @@ def test_a_near_duplicate_fetched_again_stays_a_duplicate(store: Store) -> None:
     assert apply(store, near("guid:b", "other", hours=1)) is Outcome.DUPLICATE
     assert store.entries.dirty_feeds() == set()
     assert store.conn.execute("SELECT count(*) FROM events").fetchone()[0] == events
+
+
+# ---- issue 10: a full disk, a read-only or corrupt database say so -------------------------------
+
+
+def fill_up(store: Store) -> None:
+    """Leave the database a few pages of room (a real SQLITE_FULL, as a full disk gives)."""
+    pages = store.conn.execute("PRAGMA page_count").fetchone()[0]
+    store.conn.execute(f"PRAGMA max_page_count = {pages + 2}")
+
+
+def write_a_lot(store: Store) -> None:
+    for n in range(200):
+        store.entries.record_failure(ItemFailure("s", f"post{n}.md", "原因" * 500), T0)
+
+
+def test_a_full_disk_is_not_hidden_by_a_failed_rollback(store: Store) -> None:
+    """SQLite rolls a transaction back itself on SQLITE_FULL; our ROLLBACK then failed with
+    'cannot rollback - no transaction is active' and that error replaced the real one."""
+    fill_up(store)
+    with pytest.raises(sqlite3.OperationalError, match="full") as caught, store.transaction():
+        write_a_lot(store)
+    assert "disk is full" in str(store.error(caught.value))
+    with store.transaction():  # the store is still usable for what fits
+        store.entries.record_failure(ItemFailure("s", "small.md", "x"), T0)
+    assert [f.location for f in store.entries.failures()] == ["small.md"]
+
+
+def test_a_full_disk_inside_batches_is_the_error_raised(store: Store) -> None:
+    fill_up(store)
+    with pytest.raises(sqlite3.OperationalError, match="full"), store.batches(10) as commit_point:
+        for n in range(200):
+            store.entries.record_failure(ItemFailure("s", f"post{n}.md", "原因" * 500), T0)
+            commit_point()
+
+
+def corrupt_table(path: Path, table: str) -> None:
+    """Overwrite a table's root page with noise; the file header stays valid, so it still opens."""
+    with sqlite3.connect(path) as conn:
+        page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+        root = conn.execute("SELECT rootpage FROM sqlite_schema WHERE name = ?", (table,)).fetchone()[0]
+    conn.close()
+    with path.open("r+b") as handle:
+        handle.seek((root - 1) * page_size)
+        handle.write(random.Random(10).randbytes(page_size))
+
+
+def real_error(tmp_path: Path, condition: str) -> sqlite3.Error:
+    """The exception SQLite itself raises for ``condition``, on a real file."""
+    path = tmp_path / "feeds.db"
+    Store.open(path).close()
+    if condition == "read-only":
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)  # as a read-only file or folder gives
+        sql = "INSERT INTO meta (name, value) VALUES ('x', 'y')"
+    elif condition == "not a database":
+        path.write_bytes(b"this is not sqlite" * 300)
+        conn, sql = sqlite3.connect(path), "SELECT * FROM meta"
+    elif condition == "corrupt":
+        corrupt_table(path, "failures")
+        conn, sql = sqlite3.connect(path), "SELECT * FROM failures"
+    else:
+        conn = sqlite3.connect(path)
+        conn.execute("PRAGMA max_page_count = 1")  # becomes the pages the file has: no room to grow
+        sql = "INSERT INTO failures VALUES ('s', 'l', 1, hex(randomblob(20000)), 't', 't')"
+    try:
+        with pytest.raises(sqlite3.Error) as caught:
+            conn.execute(sql)
+    finally:
+        conn.close()
+    return caught.value
+
+
+@pytest.mark.parametrize(
+    ("condition", "reason"),
+    [
+        ("read-only", "the database is read-only"),
+        ("not a database", "not a SQLite database"),
+        ("corrupt", "the database file is corrupt"),
+        ("full", "the disk is full"),
+    ],
+)
+def test_sqlite_errors_become_one_plain_line_naming_the_store(
+    tmp_path: Path, condition: str, reason: str
+) -> None:
+    exc = real_error(tmp_path, condition)
+    error = store_error(tmp_path / "feeds.db", exc)
+    assert isinstance(error, StoreError)
+    assert str(error).startswith(f"{tmp_path / 'feeds.db'}: {reason}")
+    assert "\n" not in str(error)

@@ -5,6 +5,10 @@ each: ``entries`` (news items, categories, local file index, failures, outbox ev
 (remote source state) and ``outbox`` (webhook delivery). The connection runs in autocommit mode and
 every write happens inside ``Store.transaction()``, so a crash keeps whole transactions or nothing.
 
+What goes wrong with the file itself (a full disk, a read-only folder, a corrupt or foreign file)
+leaves here as a ``StoreError`` naming the file and the cause in plain words (``store_error``),
+never as a bare SQLite message, and never as a later error that hides the first.
+
 sqlite-utils wraps the same connection (``Store.db``) for table access off the hot paths: counts,
 listings, schema checks. The per-entry writes are plain prepared statements, where its per-call
 table introspection would cost more than the write itself.
@@ -12,6 +16,8 @@ table introspection would cost more than the write itself.
 
 from __future__ import annotations
 
+import logging
+import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -24,6 +30,52 @@ from feeds.store.entries import EntryRepo
 from feeds.store.outbox import OutboxRepo
 from feeds.store.schema import EXPECTED_TABLES, LATEST, MIGRATIONS
 from feeds.store.sources import SourceRepo
+
+log = logging.getLogger(__name__)
+
+# SQLite's primary result codes a user can act on, in plain words.
+_FULL, _READONLY, _NOTADB, _CORRUPT, _CANTOPEN, _IOERR, _BUSY, _PERM = 13, 8, 26, 11, 14, 10, 5, 3
+_CAUSES = {  # code → (cause, what to do about it)
+    _FULL: ("the disk is full", "free some space and run again"),
+    _READONLY: ("the database is read-only", "check the permissions of the file and its folder"),
+    _NOTADB: ("not a SQLite database", "check `store` in the config"),
+    _CORRUPT: ("the database file is corrupt", "restore a backup, or move it aside to start a new store"),
+    _CANTOPEN: ("cannot open the database file", ""),
+    _IOERR: ("a disk I/O error", ""),
+    _BUSY: ("the database is locked by another process", ""),
+    _PERM: ("permission denied", ""),
+}
+# The same causes for an error that carries no code (one raised by hand), by SQLite's message.
+_MESSAGES = {
+    "database or disk is full": _FULL,
+    "readonly database": _READONLY,
+    "file is not a database": _NOTADB,
+    "malformed": _CORRUPT,
+    "unable to open database file": _CANTOPEN,
+    "disk i/o error": _IOERR,
+    "database is locked": _BUSY,
+}
+
+
+def _code(exc: sqlite3.Error) -> int | None:
+    code = getattr(exc, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF  # extended codes carry the primary one in their low byte
+    message = str(exc).lower()
+    return next((code for text, code in _MESSAGES.items() if text in message), None)
+
+
+def store_error(path: Path | str, exc: sqlite3.Error, doing: str = "") -> StoreError:
+    """``exc`` as one line: the database, what was being done, the cause in plain words, SQLite's
+    own message (what a search for the problem needs) and what to do."""
+    code = _code(exc)
+    cause, advice = _CAUSES.get(code, ("", "")) if code is not None else ("", "")
+    if code == _CANTOPEN and not os.access(Path(path).parent, os.W_OK):
+        cause, advice = "its folder is read-only", "feeds must be able to create files beside the database"
+    reason = f"{cause} (SQLite: {exc})" if cause else str(exc)
+    if advice:
+        reason = f"{reason}; {advice}"
+    return StoreError(str(path), f"{doing}: {reason}" if doing else reason)
 
 
 class Store:
@@ -52,8 +104,10 @@ class Store:
             conn.execute("PRAGMA wal_autocheckpoint = 8192")
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA busy_timeout = 30000")
-        except (OSError, sqlite3.Error) as exc:
-            raise StoreError(str(db_path), f"cannot open database: {exc}") from None
+        except OSError as exc:
+            raise StoreError(str(db_path.parent), f"cannot create the folder: {exc.strerror}") from None
+        except sqlite3.Error as exc:
+            raise store_error(db_path, exc, "cannot open database") from None
         store = cls(db_path, conn)
         try:
             store.migrate()
@@ -63,7 +117,16 @@ class Store:
         return store
 
     def close(self) -> None:
-        self.conn.close()
+        """Close the connection; a failure here (a checkpoint on a full disk) loses nothing
+        committed, and must not replace the error that brought the caller here."""
+        try:
+            self.conn.close()
+        except sqlite3.Error as exc:
+            log.debug("%s: closing: %s", self.path, exc)
+
+    def error(self, exc: sqlite3.Error, doing: str = "") -> StoreError:
+        """A SQLite error met while using this store, as the one-line StoreError users see."""
+        return store_error(self.path, exc, doing)
 
     def __enter__(self) -> Store:
         return self
@@ -79,8 +142,8 @@ class Store:
         """Run each pending migration in its own transaction; refuse a newer, unknown schema."""
         try:
             current = self.version
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(str(self.path), f"not a feeds database: {exc}") from None
+        except sqlite3.Error as exc:
+            raise self.error(exc, "cannot read the database") from None
         if current > LATEST:
             raise StoreError(
                 str(self.path),
@@ -89,29 +152,39 @@ class Store:
             )
         for version in range(current, LATEST):
             try:
-                self._run_migration(version)
-                self.conn.execute(f"PRAGMA user_version = {version + 1}")
-                missing = EXPECTED_TABLES[version + 1] - set(self.db.table_names())
-                if missing:
-                    raise StoreError(str(self.path), f"migration {version + 1} left out {sorted(missing)}")
-                problems = self.conn.execute("PRAGMA foreign_key_check").fetchall()
-                if problems:
-                    raise StoreError(str(self.path), f"migration {version + 1} broke foreign keys")
-                self.conn.execute("COMMIT")
+                self._migrate_one(version)
             except BaseException:
-                if self.conn.in_transaction:
-                    self.conn.execute("ROLLBACK")
+                self._roll_back()
                 raise
+
+    def _migrate_one(self, version: int) -> None:
+        """Migration ``version + 1`` with its version bump and checks, committed together."""
+        self._run_migration(version)
+        try:
+            self.conn.execute(f"PRAGMA user_version = {version + 1}")
+            missing = EXPECTED_TABLES[version + 1] - set(self.db.table_names())
+            problems = self.conn.execute("PRAGMA foreign_key_check").fetchall()
+        except sqlite3.Error as exc:
+            raise self.error(exc, f"migration {version + 1} failed") from None
+        if missing:
+            raise StoreError(str(self.path), f"migration {version + 1} left out {sorted(missing)}")
+        if problems:
+            raise StoreError(str(self.path), f"migration {version + 1} broke foreign keys")
+        self._own("COMMIT", f"migration {version + 1} failed")
 
     def _run_migration(self, version: int) -> None:
         try:
             MIGRATIONS[version](self.conn)  # begins the transaction itself
         except sqlite3.Error as exc:
-            raise StoreError(str(self.path), f"migration {version + 1} failed: {exc}") from None
+            raise self.error(exc, f"migration {version + 1} failed") from None
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """One atomic unit of work; nested uses join the outer transaction."""
+        """One atomic unit of work; nested uses join the outer transaction.
+
+        A failure inside is raised as it came (after the rollback, which never replaces it); a
+        failure to begin or commit is a StoreError.
+        """
         if self._depth:
             self._depth += 1
             try:
@@ -119,17 +192,38 @@ class Store:
             finally:
                 self._depth -= 1
             return
-        self.conn.execute("BEGIN IMMEDIATE")
+        self._own("BEGIN IMMEDIATE", "cannot start a transaction")
         self._depth = 1
         try:
             yield
+            self._depth = 0
+            self._own("COMMIT", "cannot commit")
         except BaseException:
             self._depth = 0
-            self.conn.execute("ROLLBACK")
-            self.entries.forget_cached()  # it may remember rows the rollback just undid
+            self._roll_back()
             raise
-        self._depth = 0
-        self.conn.execute("COMMIT")
+
+    def _own(self, sql: str, doing: str) -> None:
+        """A statement of the store's own (BEGIN, COMMIT): its failure is the store's, said plainly."""
+        try:
+            self.conn.execute(sql)
+        except sqlite3.Error as exc:
+            raise self.error(exc, doing) from exc
+
+    def _roll_back(self) -> None:
+        """Undo what a failed transaction left, without hiding why it failed.
+
+        SQLite may already have rolled back by itself (it does on SQLITE_FULL): a ROLLBACK then
+        fails with "cannot rollback - no transaction is active", which used to replace the
+        real error. So roll back only an open transaction, and never raise from here.
+        """
+        self.entries.forget_cached()  # it may remember rows the rollback just undid
+        if not self.conn.in_transaction:
+            return
+        try:
+            self.conn.execute("ROLLBACK")
+        except sqlite3.Error as exc:
+            log.debug("%s: rollback failed too: %s", self.path, exc)
 
     @contextmanager
     def batches(self, size: int) -> Iterator[Callable[[], None]]:
@@ -146,8 +240,8 @@ class Store:
             nonlocal count
             count += 1
             if count % size == 0:
-                self.conn.execute("COMMIT")
-                self.conn.execute("BEGIN IMMEDIATE")
+                self._own("COMMIT", "cannot commit")
+                self._own("BEGIN IMMEDIATE", "cannot start a transaction")
 
         with self.transaction():
             yield commit_point
