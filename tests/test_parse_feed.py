@@ -22,24 +22,31 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from feeds.model import EntryData
+from feeds.model import Entry, EntryData
+from feeds.parse import feed as feed_module
 from feeds.parse.feed import FeedParseError, ParseContext, decode_body, parse_date, parse_feed
+from feeds.pipeline import NormalizeContext, parse_and_normalize
+from feeds.slugs import CategoryResolver
 
 DATA = Path(__file__).parent / "data" / "feeds"
 EXAMPLES = Path(__file__).parent.parent / "examples" / "feeds"
-FIXTURES = sorted(p for p in DATA.iterdir() if not p.name.endswith(".expected.json"))
+FIXTURES = sorted(p for p in DATA.iterdir() if p.is_file() and not p.name.endswith(".expected.json"))
+ENCODINGS = DATA / "encodings"  # one document in many encodings; see test_wide_encodings_are_detected
 XML_SAMPLES = [p for p in FIXTURES + sorted(EXAMPLES.iterdir()) if p.suffix in (".xml", ".rdf")]
 FETCHED = datetime(2022, 1, 26, tzinfo=UTC)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-def context(name: str = "sample", category: str | None = None, tz: str = "Asia/Shanghai") -> ParseContext:
+def context(
+    name: str = "sample", category: str | None = None, tz: str = "Asia/Shanghai", max_items: int = 1000
+) -> ParseContext:
     return ParseContext(
         source="sample",
         url=f"https://finews.example.com/feeds/{name}",
         fetched_at=FETCHED,
         timezone=ZoneInfo(tz),
         category=category,
+        max_items=max_items,
     )
 
 
@@ -470,3 +477,318 @@ def test_any_body_is_a_feed_or_a_clear_error(body: bytes) -> None:
         assert exc.reason
     else:
         assert all(isinstance(item, EntryData) for item in parsed.items)
+
+
+# ---- encodings: UTF-16 and UTF-32, with and without BOM or declaration (issue 10) ---------------
+#
+# tests/data/feeds/encodings/ holds one RSS, one Atom and one JSON Feed document, each in UTF-8 (the
+# reference, NAME-utf-8.EXT) and in UTF-16BE/LE and UTF-32BE/LE, with and without a BOM (-bom) and
+# with and without an encoding declaration (-nodecl; JSON has none), after feedparser's own
+# encoding fixtures. Without a BOM the encoding is told by where the NULs fall in the first bytes
+# (XML 1.0 Appendix F); before, such bytes passed as UTF-8 and the feed was "not well-formed".
+
+WIDE = sorted(p for p in ENCODINGS.iterdir() if "-utf-8." not in p.name)
+
+
+@pytest.mark.parametrize("path", WIDE, ids=lambda p: p.name)
+def test_wide_encodings_are_detected(path: Path) -> None:
+    reference = ENCODINGS / f"{path.name.split('-')[0]}-utf-8{path.suffix}"
+    parsed = parse_feed(path.read_bytes(), context())
+    expected = parse_feed(reference.read_bytes(), context())
+    assert parsed.items == expected.items and parsed.parser == expected.parser
+    assert parsed.items[0].title == "沪指收涨0.5% 📈 café"
+    assert parsed.parser in ("lxml", "json")
+
+
+def test_a_wide_body_wins_over_a_declaration_that_says_otherwise() -> None:
+    body = (ENCODINGS / "rss-utf-16-le-nodecl.xml").read_text(encoding="utf-16-le")
+    lying = ('<?xml version="1.0" encoding="utf-8"?>\n' + body).encode("utf-16-le")
+    assert parse_feed(lying, context()).items[0].title == "沪指收涨0.5% 📈 café"
+    assert parse_feed(lying, context(), content_type="text/xml; charset=iso-8859-1").items
+
+
+def test_a_utf16_label_on_8_bit_bytes_is_ignored() -> None:
+    """The bytes start with ``<`` and no NUL: no UTF-16 reading of them can be meant."""
+    body = (ENCODINGS / "rss-utf-8.xml").read_bytes()
+    for label in ("utf-16", "utf-16le", "utf-32"):
+        parsed = parse_feed(body, context(), content_type=f"application/rss+xml; charset={label}")
+        assert parsed.items[0].title == "沪指收涨0.5% 📈 café"
+
+
+# ---- one bad item costs only itself (issue 10) ----------------------------------------------------
+
+ABSURD_DATES = [
+    "0001-01-01T00:00:00+08:00",  # in UTC before year 1: OverflowError when converted
+    "Mon, 01 Jan 0001 00:00:00 +0800",
+    "0000-01-01T00:00:00Z",  # year 0: ValueError from feedparser's reading
+    "1969-12-31T23:59:59Z",  # before 1970: a placeholder, not news
+    "0999-06-01T00:00:00Z",  # a 3-digit year that RSS readers cannot read back
+    "9999-12-31T23:59:59-08:00",  # past year 9999 in UTC
+    "2022-01-24T22:56:53+08:00" + " " * 200 + "x",  # no date is that long
+]
+
+
+def dated_rss(date: str) -> bytes:
+    return rss(
+        f"<item><title>bad</title><guid>g1</guid><pubDate>{date}</pubDate></item>",
+        "<item><title>good</title><guid>g2</guid><pubDate>Mon, 24 Jan 2022 22:56:53 +0800</pubDate></item>",
+    )
+
+
+@pytest.mark.parametrize("date", ABSURD_DATES)
+@pytest.mark.parametrize("fast", [True, False], ids=["lxml", "feedparser"])
+def test_an_absurd_date_is_no_date(date: str, fast: bool) -> None:
+    """The item stays, dated by its fetch (recorded as such), and its sibling keeps its own date."""
+    bad, good = parse_feed(dated_rss(date), context(), fast=fast).items
+    assert bad.published == FETCHED and bad.date_is_fetch_time and bad.raw_date == date.strip()
+    assert bad.updated is None or bad.updated == FETCHED
+    assert good.published == datetime(2022, 1, 24, 14, 56, 53, tzinfo=UTC) and not good.date_is_fetch_time
+
+
+@pytest.mark.parametrize("date", ABSURD_DATES)
+def test_an_absurd_json_date_is_no_date(date: str) -> None:
+    body = json_feed({"id": "1", "title": "bad", "date_published": date, "date_modified": date}, {"id": "2"})
+    bad, good = parse_feed(body, context()).items
+    assert bad.published == FETCHED and bad.date_is_fetch_time and bad.updated is None
+    assert good.item_id == "2"
+
+
+def test_an_absurd_published_date_falls_back_to_updated() -> None:
+    body = json_feed(
+        {"id": "1", "date_published": "0001-01-01T00:00:00+08:00", "date_modified": "2022-01-24"}
+    )
+    (item,) = parse_feed(body, context()).items
+    assert item.published == datetime(2022, 1, 24, tzinfo=SHANGHAI) and not item.date_is_fetch_time
+
+
+def test_a_future_updated_date_alone_is_recorded_as_the_fetch_time() -> None:
+    """No published date and an updated date a century ahead: the fetch time stands in, and says so
+    (else the next fetch would move the item's date again)."""
+    body = json_feed({"id": "1", "date_modified": "2122-01-01T00:00:00Z"})
+    (item,) = parse_feed(body, context()).items
+    assert item.published == FETCHED and item.date_is_fetch_time
+
+
+@pytest.mark.parametrize("date", ABSURD_DATES)
+def test_absurd_dates_never_reach_the_store(date: str) -> None:
+    """Parse and normalize together, as the pipeline runs them: every item stored, within 1970..now."""
+    context_ = NormalizeContext(CategoryResolver({}), "https://finews.example.com", FETCHED)
+    for body in (dated_rss(date), json_feed({"id": "1", "date_published": date, "date_modified": date})):
+        parsed, entries = parse_and_normalize(context_, context(), None, body)
+        assert parsed.skipped == () and all(isinstance(entry, Entry) for entry in entries)
+        assert all(entry.published.year >= 1970 for entry in entries if isinstance(entry, Entry))
+
+
+def test_an_item_that_breaks_its_reader_is_skipped_alone() -> None:
+    body = json_feed(
+        {"id": "1", "title": "a", "authors": 5},  # a number where a list belongs
+        {"id": "2", "title": "b"},
+    )
+    parsed = parse_feed(body, context())
+    assert [item.item_id for item in parsed.items] == ["2"]
+    (reason,) = parsed.skipped
+    assert reason.startswith("item 1: unreadable (TypeError")
+
+
+def test_an_item_that_breaks_the_last_step_is_skipped_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever ``_entry`` raises for one item (a bug, an input nobody thought of) stays with that item."""
+    real = feed_module._entry
+
+    def fragile(raw: Any, ctx: ParseContext) -> EntryData:
+        if raw.title == "boom":
+            raise OverflowError("date value out of range")
+        return real(raw, ctx)
+
+    monkeypatch.setattr(feed_module, "_entry", fragile)
+    body = rss("<item><title>boom</title></item>", "<item><title>ok</title></item>")
+    for fast in (True, False):
+        parsed = parse_feed(body, context(), fast=fast)
+        assert [item.title for item in parsed.items] == ["ok"] and parsed.found == 1
+        assert parsed.skipped == ("item 1: unreadable (OverflowError: date value out of range)",)
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["lxml", "feedparser"])
+def test_a_reference_to_no_character_costs_nothing(fast: bool) -> None:
+    """``&#xD800;`` made lxml refuse the document and feedparser's loose parser raise, failing the
+    whole feed; such references (surrogates, past U+10FFFF) now read as U+FFFD."""
+    body = rss(
+        "<item><title>a&#xD800;b&#55296;c&#x110000;d&#99999999999;e</title><guid>g1</guid></item>",
+        "<item><title>&#x4e2d;&#20013;&#x1F4C8;</title><guid>g2</guid></item>",
+    )
+    parsed = parse_feed(body, context(), fast=fast)
+    assert [item.title for item in parsed.items] == ["a\ufffdb\ufffdc\ufffdd\ufffde", "中中📈"]
+
+
+def test_a_json_nesting_bomb_is_a_clear_error() -> None:
+    body = (
+        b'{"version": "https://jsonfeed.org/version/1.1", "items": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    )
+    with pytest.raises(FeedParseError, match="invalid JSON"):
+        parse_feed(body, context())
+
+
+SURROGATE_ITEM = (
+    '{"id": "g\\ud800", "url": "https://e.example/\\udc00", "title": "t\\ud83d", "summary": "s\\udfff",'
+    ' "content_html": "<p>c\\ud800</p>", "tags": ["x\\ud800"], "authors": [{"name": "a\\udbff"}],'
+    ' "date_published": "2022-01-24\\ud800"}'
+)
+
+
+def test_lone_surrogates_in_a_json_feed_cost_nothing() -> None:
+    """JSON may spell unpaired UTF-16 halves (``\\ud800``), which no UTF-8 encoder takes: hashing,
+    lxml and SQLite would each fail on them. The item is kept, its text readable everywhere."""
+    body = f'{{"version": "https://jsonfeed.org/version/1.1", "items": [{SURROGATE_ITEM}, {{"id": "2"}}]}}'
+    context_ = NormalizeContext(CategoryResolver({}), "https://finews.example.com", FETCHED)
+    parsed, entries = parse_and_normalize(context_, context(), None, body.encode())
+    assert parsed.skipped == () and len(entries) == 2
+    for item in (*parsed.items, *entries):
+        assert isinstance(item, EntryData | Entry)
+        repr(item).encode("utf-8")
+        for value in asdict(item).values():
+            if isinstance(value, str):
+                value.encode("utf-8")
+    first = entries[0]
+    assert isinstance(first, Entry) and first.key == "guid:g\ufffd" and first.item_id == "g\ufffd"
+    assert first.tags == ("x",) and first.categories[0].slug == "x"
+
+
+# ---- fetch.max_items: the newest items of a document, cut as early as the format allows ----------
+
+
+def test_max_items_defaults_to_1000() -> None:
+    assert ParseContext("s", "https://e.example/", FETCHED, UTC).max_items == 1000
+
+
+def minutes(n: int) -> str:
+    return f"{datetime(2022, 1, 1, tzinfo=UTC) + timedelta(minutes=n):%a, %d %b %Y %H:%M:%S +0000}"
+
+
+# Item n is n minutes after midnight, listed in a shuffled order: the newest 4 are 16..19.
+ORDER = [3, 17, 0, 12, 19, 5, 8, 16, 1, 10, 14, 2, 18, 6, 11, 4, 9, 13, 7, 15]
+NEWEST_4 = [17, 19, 16, 18]  # in document order
+
+
+def shuffled_rss(dated: bool = True) -> bytes:
+    date = (lambda n: f"<pubDate>{minutes(n)}</pubDate>") if dated else (lambda n: "")
+    return rss(*(f"<item><title>{n}</title><guid>g{n}</guid>{date(n)}</item>" for n in ORDER))
+
+
+def shuffled_atom() -> bytes:
+    stamp = lambda n: (datetime(2022, 1, 1, tzinfo=UTC) + timedelta(minutes=n)).isoformat()  # noqa: E731
+    return atom(
+        *(f"<entry><title>{n}</title><id>g{n}</id><updated>{stamp(n)}</updated></entry>" for n in ORDER)
+    )
+
+
+def shuffled_json() -> bytes:
+    stamp = lambda n: (datetime(2022, 1, 1, tzinfo=UTC) + timedelta(minutes=n)).isoformat()  # noqa: E731
+    return json_feed(*({"id": f"g{n}", "title": str(n), "date_published": stamp(n)} for n in ORDER))
+
+
+def over_limit(dropped: int, limit: int) -> str:
+    return f"{dropped} items left out: over fetch.max_items ({limit}), the newest kept"
+
+
+OVER_LIMIT = over_limit(16, 4)
+
+
+@pytest.mark.parametrize(
+    ("body", "fast"),
+    [
+        (shuffled_rss(), True),
+        (shuffled_rss(), False),
+        (shuffled_atom(), True),
+        (shuffled_atom(), False),
+        (shuffled_json(), True),
+        (
+            shuffled_rss().replace(b"</channel></rss>", b""),
+            True,
+        ),  # not well-formed: feedparser's loose parser
+    ],
+    ids=["rss-lxml", "rss-feedparser", "atom-lxml", "atom-feedparser", "json", "broken-rss"],
+)
+def test_max_items_keeps_the_newest(body: bytes, fast: bool) -> None:
+    parsed = parse_feed(body, context(max_items=4), fast=fast)
+    titles = [int(item.title) for item in parsed.items]
+    if b"</rss>" in body or b"</feed>" in body or parsed.parser == "json":
+        assert titles == NEWEST_4
+    else:  # no tree to read the dates from: the first ones, in document order
+        assert titles == ORDER[:4]
+    assert parsed.skipped == (OVER_LIMIT,) and parsed.found == 4
+
+
+def test_max_items_without_dates_keeps_document_order() -> None:
+    for fast in (True, False):
+        parsed = parse_feed(shuffled_rss(dated=False), context(max_items=4), fast=fast)
+        assert [int(item.title) for item in parsed.items] == ORDER[:4]
+
+
+def test_max_items_positions_name_the_document_item() -> None:
+    """Skip reasons still name an item by its place in the document, not among those kept."""
+    items = [f"<item><title>{n}</title><pubDate>{minutes(n)}</pubDate></item>" for n in range(6)]
+    items.append("<item><pubDate>Sat, 01 Jan 2022 02:00:00 +0000</pubDate></item>")  # newest, but empty
+    for fast in (True, False):
+        parsed = parse_feed(rss(*items), context(max_items=3), fast=fast)
+        assert [item.title for item in parsed.items] == ["4", "5"]
+        assert parsed.skipped == (
+            "item 7: empty (no title, link, id or text)",
+            over_limit(4, 3),
+        )
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["lxml", "feedparser"])
+def test_over_limit_paths_agree(fast: bool) -> None:
+    body = shuffled_rss()
+    assert (
+        parse_feed(body, context(max_items=5)).items
+        == parse_feed(body, context(max_items=5), fast=False).items
+    )
+
+
+HUGE = 50_000
+
+
+@pytest.fixture(scope="module")
+def huge_json() -> bytes:
+    items = (
+        {"id": str(n), "title": f"t{n}", "date_published": f"2022-01-01T00:00:{n % 60:02d}Z"}
+        for n in range(HUGE)
+    )
+    return json_feed(*items)
+
+
+def counting(monkeypatch: pytest.MonkeyPatch, name: str) -> list[int]:
+    """Count the calls of one of the parser's per-item functions."""
+    calls = [0]
+    real = getattr(feed_module, name)
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls[0] += 1
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(feed_module, name, counted)
+    return calls
+
+
+def test_a_huge_json_feed_reads_only_what_it_keeps(huge_json: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 400,000-item JSON Feed was read whole (40 s to store it); only ``max_items`` are read now."""
+    items, entries = counting(monkeypatch, "_json_item"), counting(monkeypatch, "_entry")
+    parsed = parse_feed(huge_json, context(max_items=100))
+    assert len(parsed.items) == 100 and items[0] == 100 and entries[0] == 100
+    assert parsed.skipped == (over_limit(HUGE - 100, 100),)
+
+
+@pytest.mark.parametrize("broken", [False, True], ids=["well-formed", "broken"])
+@pytest.mark.parametrize("fast", [True, False], ids=["lxml", "feedparser"])
+def test_a_huge_rss_feed_reads_only_what_it_keeps(
+    broken: bool, fast: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    body = rss(*(f"<item><title>t{n}</title><guid>{n}</guid></item>" for n in range(HUGE)))
+    body = body.replace(b"</channel></rss>", b"") if broken else body
+    calls = [counting(monkeypatch, name) for name in ("_rss_item", "_from_feedparser", "_entry")]
+    started = time.monotonic()
+    parsed = parse_feed(body, context(max_items=100), fast=fast)
+    assert time.monotonic() - started < 30  # feedparser alone took minutes on the whole document
+    assert [item.title for item in parsed.items] == [f"t{n}" for n in range(100)]
+    assert calls[0][0] + calls[1][0] <= 100 and calls[2][0] == 100
+    assert parsed.skipped == (over_limit(HUGE - 100, 100),)

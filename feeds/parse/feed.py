@@ -7,15 +7,22 @@ first title wins), and steps aside (returns ``None``) on anything it does not mi
 reads every unusual or broken feed. ``_json_items`` reads JSON Feed. Each yields ``_RawItem`` values
 and ``_entry`` alone turns those into ``EntryData`` (dates, ids, categories), so the paths cannot
 drift apart there; ``_finish`` decides which items are kept, so no item is dropped silently: one with
-only text gets an id derived from that text, and one with nothing at all is listed, by position and
-with the reason, in ``ParsedFeed.skipped``. tests/test_parse_feed.py checks that both XML paths agree
-on the fixtures and on generated feeds (hypothesis).
+only text gets an id derived from that text, and one with nothing at all, or one that fails to be
+read for any reason (a hostile value nobody foresaw), is listed, by position and with the reason, in
+``ParsedFeed.skipped``, and never fails its siblings. tests/test_parse_feed.py checks that both XML
+paths agree on the fixtures and on generated feeds (hypothesis).
 
-Safety: bytes are decoded here (declared charset → UTF-8 → GB18030), then handed to the parsers as
-UTF-8. A DOCTYPE with an internal subset is removed before any parser sees it, so neither external
-entities (XXE) nor nested entity expansion (billion laughs) can be declared; lxml additionally runs
-with ``resolve_entities=False, no_network=True, huge_tree=False`` and feedparser's SAX parser with
-external entities off.
+Bounded work: only the newest ``ParseContext.max_items`` items of a document (``fetch.max_items``)
+are read. Each reader peeks at every item's date and reads only the items it keeps; feedparser,
+the slowest step per item, is handed a document already cut to them (or, when it is not well-formed,
+cut after the first ones in its bytes). Those left out are one line of ``skipped``.
+
+Safety: bytes are decoded here (BOM → UTF-16/32 told by its NUL bytes → UTF-8 → declared charset →
+GB18030), then handed to the parsers as UTF-8. A DOCTYPE with an internal subset is removed before
+any parser sees it, so neither external entities (XXE) nor nested entity expansion (billion laughs)
+can be declared; lxml additionally runs with ``resolve_entities=False, no_network=True,
+huge_tree=False`` and feedparser's SAX parser with external entities off. Dates before 1970, past
+what UTC holds, or over a day ahead never date an item (see ``_when``).
 """
 
 from __future__ import annotations
@@ -24,15 +31,18 @@ import codecs
 import contextlib
 import functools
 import hashlib
+import heapq
 import html
 import io
+import itertools
 import json
+import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from email.utils import parsedate_tz
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urljoin
 
 import feedparser
@@ -41,8 +51,10 @@ from lxml import etree
 
 from feeds.errors import FeedsError
 from feeds.model import EntryData
+from feeds.normalize import EARLIEST
 
 FUTURE_TOLERANCE = timedelta(days=1)  # a later date is a wrong clock, not news from the future
+T = TypeVar("T")
 
 _ATOM = "{http://www.w3.org/2005/Atom}"
 _CONTENT = "{http://purl.org/rss/1.0/modules/content/}"
@@ -54,6 +66,9 @@ _DOCTYPE_SUBSET = re.compile(rb"<!DOCTYPE\b[^\[>]*\[(?:[^\]\"']|\"[^\"]*\"|'[^']
 _HAS_DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
 _HAS_ENTITY = re.compile(rb"<!ENTITY", re.IGNORECASE)
 _ROOT_START = re.compile(rb"<[A-Za-z_]")
+_ITEM_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:item|entry)[\s/>]", re.IGNORECASE)
+_SURROGATES = re.compile("[\ud800-\udfff]")
+_CHARACTER_REFERENCE = re.compile(rb"&#(?:[xX]([0-9A-Fa-f]+)|([0-9]+));")
 _CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9._:-]+)", re.IGNORECASE)
 _PLAIN_ABSOLUTE = re.compile(r"^https?://[^/?#;\s\\]+(?:/[^?#;\s\\]*)?(?:\?[^#;\s\\]+)?(?:#[^;\s\\]+)?$")
 _C1_CONTROLS = re.compile("[\x80-\x9f]")
@@ -114,6 +129,7 @@ class ParseContext:
     fetched_at: datetime  # aware; stands in for missing or far-future dates
     timezone: tzinfo  # for dates without a zone: the source's, else the site's
     category: str | None = None  # the source's configured category overrides the items'
+    max_items: int = 1000  # fetch.max_items: only the newest this many items of a document are read
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +137,9 @@ class ParsedFeed:
     """One parsed body: its items, the ones it could not use (and why), and what it said about polling."""
 
     items: tuple[EntryData, ...]
-    skipped: tuple[str, ...]  # one reason per unusable item, naming it by position: "item 3: empty (...)"
+    # One reason per unusable item, naming it by position ("item 3: empty (...)"), and one line for
+    # all the items over max_items.
+    skipped: tuple[str, ...]
     ttl: int | None  # RSS <ttl>, minutes
     warning: str | None  # the feed was malformed but still yielded items
     parser: str  # "lxml", "feedparser" or "json": which path read it
@@ -155,6 +173,8 @@ class _RawFeed:
     items: tuple[_RawItem, ...]
     ttl: int | None = None
     warning: str | None = None
+    positions: tuple[int, ...] = ()  # each item's place in the document (from 1), when some were left out
+    dropped: int = 0  # items left out over ``max_items``
 
 
 class _Unusual(Exception):
@@ -170,25 +190,117 @@ def parse_feed(
     """Parse one fetched body; ``fast=False`` forces feedparser (tests compare the two paths)."""
     text = decode_body(body, http_charset(content_type))
     if text.lstrip()[:1] == "{":
-        return _finish(_json_items(text, ctx.url), ctx, "json")
-    document = _defused(_utf8_document(text), ctx.url)
-    raw = _lxml_items(document, ctx.url) if fast else None
+        return _finish(_json_items(text, ctx), ctx, "json")
+    document = _defused(_valid_references(_utf8_document(text)), ctx.url)
+    root = _lxml_root(document, ctx.url)
+    raw = _lxml_items(root, ctx) if fast and root is not None else None
     if raw is not None:
         return _finish(raw, ctx, "lxml")
-    return _finish(_feedparser_items(document, ctx.url), ctx, "feedparser")
+    return _finish(_feedparser_items(document, root, ctx), ctx, "feedparser")
 
 
 def _finish(raw: _RawFeed, ctx: ParseContext, parser: str) -> ParsedFeed:
-    """Every reader ends here, so all of them keep the same items and word the same skip reasons."""
+    """Every reader ends here, so all of them keep the same items and word the same skip reasons.
+
+    An item that cannot become an entry, whatever the reason, is skipped with that reason and never
+    costs its siblings; items over ``max_items`` are one reason line, not one each (bounded memory).
+    """
+    raw = _within_max_items(raw, ctx)
     kept: list[EntryData] = []
     skipped: list[str] = []
-    for position, item in enumerate(raw.items, start=1):
-        reason = _why_unusable(item)
-        if reason is None:
-            kept.append(_entry(item, ctx))
+    for position, item in zip(raw.positions or itertools.count(1), raw.items, strict=False):
+        entry = _kept(item, ctx)
+        if isinstance(entry, EntryData):
+            kept.append(entry)
         else:
-            skipped.append(f"item {position}: {reason}")
+            skipped.append(f"item {position}: {entry}")
+    if raw.dropped:
+        skipped.append(
+            f"{raw.dropped} items left out: over fetch.max_items ({ctx.max_items}), the newest kept"
+        )
     return ParsedFeed(tuple(kept), tuple(skipped), raw.ttl, raw.warning, parser, len(kept))
+
+
+def _kept(item: _RawItem, ctx: ParseContext) -> EntryData | str:
+    """The item's entry, or why it has none: an item no one foresaw must not fail its whole feed."""
+    reason = _why_unusable(item)
+    if reason is not None:
+        return reason
+    try:
+        return _entry(item, ctx)
+    except Exception as exc:
+        return f"unreadable ({_error_text(exc)})"
+
+
+def _error_text(error: BaseException) -> str:
+    return f"{type(error).__name__}: {_one_line(error)}"
+
+
+# ---- fetch.max_items: the newest items, chosen before they are read --------------------------------
+
+
+def _pick(
+    things: Sequence[T],
+    date_of: Callable[[T], str | None],
+    read: Callable[[T], _RawItem],
+    ctx: ParseContext,
+    ttl: int | None = None,
+) -> _RawFeed:
+    """``read`` the newest ``max_items`` of a document's items, and only those: the dates are peeked
+    at first, so a document of 400,000 items costs a date each, not an entry each."""
+    if len(things) <= ctx.max_items:
+        return _RawFeed(tuple(read(thing) for thing in things), ttl=ttl)
+    chosen = _newest([date_of(thing) for thing in things], ctx)
+    return _RawFeed(
+        tuple(read(things[index]) for index in chosen),
+        ttl=ttl,
+        positions=tuple(index + 1 for index in chosen),
+        dropped=len(things) - len(chosen),
+    )
+
+
+def _newest(dates: Sequence[str | None], ctx: ParseContext) -> list[int]:
+    """Indexes, in document order, of the newest ``max_items`` items by their own dates.
+
+    Undated items rank after dated ones, in document order (feeds list their newest first), so a
+    feed without dates keeps its first items; equal dates keep the earlier item.
+    """
+    ranks = [_rank(raw, ctx) for raw in dates]
+    return sorted(heapq.nsmallest(ctx.max_items, range(len(ranks)), key=ranks.__getitem__))
+
+
+def _rank(raw: str | None, ctx: ParseContext) -> float:
+    """Newer sorts first; no usable date sorts last. ISO 8601 dates (JSON Feed, Atom) are read by
+    ``fromisoformat`` first, a tenth of ``parse_date``'s time, since every item of a huge document
+    is ranked."""
+    moment = _iso_date(raw, ctx.timezone) or parse_date(raw, ctx.timezone)
+    if moment is None or _when(moment, ctx) != _USABLE:
+        return math.inf
+    return -moment.timestamp()
+
+
+def _iso_date(raw: str | None, default_tz: tzinfo) -> datetime | None:
+    if not raw or not raw[:1].isdigit() or len(raw) > _DATE_MAX:
+        return None
+    try:
+        moment = datetime.fromisoformat(raw.strip())
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=default_tz)
+
+
+def _within_max_items(raw: _RawFeed, ctx: ParseContext) -> _RawFeed:
+    """The last guard: a reader that could not cut early (feedparser found more items than counted)."""
+    if len(raw.items) <= ctx.max_items:
+        return raw
+    chosen = _newest([item.published or item.updated for item in raw.items], ctx)
+    positions = raw.positions or tuple(range(1, len(raw.items) + 1))
+    return replace(
+        raw,
+        items=tuple(raw.items[index] for index in chosen),
+        positions=tuple(positions[index] for index in chosen),
+        dropped=raw.dropped + len(raw.items) - len(chosen),
+    )
 
 
 # ---- bytes → text --------------------------------------------------------------------------------
@@ -201,31 +313,55 @@ def http_charset(content_type: str | None) -> str | None:
 
 
 def decode_body(body: bytes, declared: str | None = None) -> str:
-    """Decode a feed whatever its label says: BOM, then valid UTF-8, then the declared charset, then GB18030.
+    """Decode a feed whatever its label says: BOM, then UTF-16/32 by its NULs, then valid UTF-8, then
+    the declared charset, then GB18030.
 
-    Valid UTF-8 wins over a declaration because non-ASCII text in another encoding is almost never
-    valid UTF-8, while servers and templates mislabel UTF-8 all the time; GB2312/GBK labels are read
-    as GB18030 (their superset), and GB18030 is the last try because this aggregator reads Chinese
-    news, where a GBK body labelled UTF-8 is the usual mistake.
+    A UTF-16 or UTF-32 body without a BOM starts with ``<`` or ``{`` padded with NUL bytes (XML 1.0
+    Appendix F), which would pass as valid UTF-8, so those bytes are looked at first, and a UTF-16/32
+    label on bytes without them is wrong. Valid UTF-8 wins over a declaration because non-ASCII text
+    in another encoding is almost never valid UTF-8, while servers and templates mislabel UTF-8 all
+    the time; GB2312/GBK labels are read as GB18030 (their superset), and GB18030 is the last try
+    because this aggregator reads Chinese news, where a GBK body labelled UTF-8 is the usual mistake.
     """
-    for bom, codec in (
-        (b"\xef\xbb\xbf", "utf-8-sig"),
-        (b"\xff\xfe\x00\x00", "utf-32"),
-        (b"\x00\x00\xfe\xff", "utf-32"),
-        (b"\xff\xfe", "utf-16"),
-        (b"\xfe\xff", "utf-16"),
-    ):
-        if body.startswith(bom):
-            return body.decode(codec, errors="replace")
+    codec = _bom_codec(body) or _wide_codec(body)
+    if codec is not None:
+        return body.decode(codec, errors="replace")
     label = _codec(declared or _xml_declared_encoding(body))
-    order = [label] if label and label.startswith(("utf-16", "utf-32")) else []
-    order += ["utf-8", *([label] if label else []), "gb18030"]
+    if label and label.startswith(("utf-16", "utf-32")):
+        label = None
+    order = ["utf-8", *([label] if label else []), "gb18030"]
     for codec in order:
         try:
             return body.decode(codec)
         except (UnicodeDecodeError, LookupError):
             continue
     return body.decode(label or "utf-8", errors="replace")
+
+
+_BOMS = (
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+# Which of the first four bytes are NUL → the encoding: "<?", "<r", "{" or a space in UTF-16/32
+# without a BOM (00 00 00 3C is UTF-32BE, 3C 00 3F 00 is UTF-16LE, ...).
+_WIDE: dict[tuple[bool, ...], str] = {
+    (True, True, True, False): "utf-32-be",
+    (False, True, True, True): "utf-32-le",
+    (True, False, True, False): "utf-16-be",
+    (False, True, False, True): "utf-16-le",
+}
+
+
+def _bom_codec(body: bytes) -> str | None:
+    return next((codec for bom, codec in _BOMS if body.startswith(bom)), None)
+
+
+def _wide_codec(body: bytes) -> str | None:
+    """UTF-16/32 without a BOM, told by where the NULs of an ASCII first character fall."""
+    return _WIDE.get(tuple(byte == 0 for byte in body[:4])) if len(body) >= 4 else None
 
 
 def _xml_declared_encoding(body: bytes) -> str | None:
@@ -252,6 +388,21 @@ def _utf8_document(text: str) -> bytes:
     return b'<?xml version="1.0" encoding="utf-8"?>\n' + stripped.encode("utf-8")
 
 
+def _valid_references(document: bytes) -> bytes:
+    """Numeric character references to no character (a lone surrogate, past U+10FFFF) as U+FFFD:
+    for one such reference lxml refuses the whole document and feedparser's loose parser raises."""
+    if b"&#" not in document:
+        return document
+    return _CHARACTER_REFERENCE.sub(_valid_reference, document)
+
+
+def _valid_reference(match: re.Match[bytes]) -> bytes:
+    hexadecimal, decimal = match.groups()
+    digits = (hexadecimal or decimal).lstrip(b"0")
+    code = int(digits or b"0", 16 if hexadecimal else 10) if len(digits) <= 8 else -1
+    return match.group(0) if 0 <= code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else b"&#xFFFD;"
+
+
 def _defused(document: bytes, location: str) -> bytes:
     """Remove a DOCTYPE with an internal subset (where entities are declared) from the prolog.
 
@@ -272,29 +423,74 @@ def _defused(document: bytes, location: str) -> bytes:
 # ---- fast path: lxml ------------------------------------------------------------------------------
 
 
-def _lxml_items(document: bytes, url: str) -> _RawFeed | None:
-    """Read well-formed RSS 2.0 / Atom 1.0 with lxml, or ``None`` to let feedparser do it."""
+def _lxml_root(document: bytes, url: str) -> Any | None:
+    """The document's tree, or ``None`` when feedparser alone may read it (a DOCTYPE, not well-formed)."""
     if _HAS_DOCTYPE.search(document, 0, 4096):
         return None
     try:
-        root = etree.fromstring(document, _LXML_PARSER, base_url=url)
+        return etree.fromstring(document, _LXML_PARSER, base_url=url)
+    except (etree.XMLSyntaxError, ValueError):
+        return None
+
+
+def _lxml_items(root: Any, ctx: ParseContext) -> _RawFeed | None:
+    """Read well-formed RSS 2.0 / Atom 1.0 from its tree, or ``None`` to let feedparser do it: also
+    when the fast path meets anything it did not foresee, since feedparser reads every feed."""
+    try:
         if root.tag == "rss" and root.get("version", "").strip() in _FAST_RSS_VERSIONS:
-            return _rss_feed(root)
+            return _rss_feed(root, ctx)
         if root.tag == f"{_ATOM}feed":
-            return _RawFeed(tuple(_atom_item(entry) for entry in root.iterchildren(f"{_ATOM}entry")))
-    except (etree.XMLSyntaxError, _Unusual, ValueError):
+            return _pick(list(root.iterchildren(f"{_ATOM}entry")), _element_date, _atom_item, ctx)
+    except Exception:
         return None
     return None
 
 
-def _rss_feed(root: Any) -> _RawFeed:
+def _rss_feed(root: Any, ctx: ParseContext) -> _RawFeed:
     channel = root.find("channel")
     if channel is None:
         raise _Unusual("no channel")
     items = channel.findall("item")
     if len(items) != sum(1 for _ in root.iter("item")):
         raise _Unusual("items outside the channel")
-    return _RawFeed(tuple(_rss_item(item) for item in items), ttl=_ttl(_fp_text(channel.findtext("ttl"))))
+    return _pick(items, _element_date, _rss_item, ctx, ttl=_ttl(_fp_text(channel.findtext("ttl"))))
+
+
+def _element_date(element: Any) -> str | None:
+    """An item element's own date as written (published, else updated), without reading the item."""
+    updated = None
+    for child in element:
+        tag = child.tag
+        if tag in _PUBLISHED_TAGS:
+            return str(child.text or "") or None
+        if tag in _UPDATED_TAGS and updated is None:
+            updated = str(child.text or "") or None
+    return updated
+
+
+def _item_elements(root: Any) -> list[Any]:
+    """A feed tree's items in document order: children of the root (Atom, RSS 1.0) or of its channel."""
+    found = []
+    for child in root:
+        name = _local_name(child)
+        if name in _ITEM_NAMES:
+            found.append(child)
+        elif name == "channel":
+            found.extend(item for item in child if _local_name(item) in _ITEM_NAMES)
+    return found
+
+
+def _local_name(element: Any) -> str:
+    tag = element.tag
+    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
+
+
+_ATOM03 = "{http://purl.org/atom/ns#}"
+_PUBLISHED_TAGS = frozenset(
+    {"pubDate", f"{_DCTERMS}issued", f"{_DCTERMS}created", f"{_ATOM}published", f"{_ATOM03}issued"}
+)
+_UPDATED_TAGS = frozenset({f"{_DC}date", f"{_DCTERMS}modified", f"{_ATOM}updated", f"{_ATOM03}modified"})
+_ITEM_NAMES = frozenset({"item", "entry"})
 
 
 def _rss_item(item: Any) -> _RawItem:
@@ -533,20 +729,64 @@ def _ttl(value: str | None) -> int | None:
 # ---- fallback: feedparser -------------------------------------------------------------------------
 
 
-def _feedparser_items(document: bytes, url: str) -> _RawFeed:
+def _feedparser_items(document: bytes, root: Any | None, ctx: ParseContext) -> _RawFeed:
     """Read anything feedparser knows (RSS 0.9x/1.0, Atom 0.3, broken XML via its loose parser)."""
-    result = feedparser.parse(
-        io.BytesIO(document),
-        sanitize_html=False,  # normalize sanitizes; here the HTML stays as the feed gave it
-        resolve_relative_uris=False,
-        response_headers={"content-type": "application/xml; charset=utf-8", "content-location": url},
-    )
+    url = ctx.url
+    document, positions, dropped = _within_limit(document, root, ctx)
+    try:
+        result = feedparser.parse(
+            io.BytesIO(document),
+            sanitize_html=False,  # normalize sanitizes; here the HTML stays as the feed gave it
+            resolve_relative_uris=False,
+            response_headers={"content-type": "application/xml; charset=utf-8", "content-location": url},
+        )
+    except Exception as exc:  # feedparser reports what it can as "bozo"; anything else is no feed
+        raise FeedParseError(url, f"not a feed: {_error_text(exc)}") from None
     warning = _one_line(result.get("bozo_exception")) if result.get("bozo") else None
     if not result.get("version") and not result.get("entries"):
         raise FeedParseError(url, f"not a feed: {warning or 'unknown format'}")
     feed = result.get("feed", {})
-    items = tuple(_from_feedparser(entry, url) for entry in result.get("entries", []))
-    return _RawFeed(items, ttl=_ttl(feed.get("ttl")), warning=warning)
+    items = tuple(_read_feedparser_entry(entry, url) for entry in result.get("entries", []))
+    positions = positions if len(positions) == len(items) else ()
+    return _RawFeed(items, ttl=_ttl(feed.get("ttl")), warning=warning, positions=positions, dropped=dropped)
+
+
+def _within_limit(document: bytes, root: Any | None, ctx: ParseContext) -> tuple[bytes, tuple[int, ...], int]:
+    """The document for feedparser with at most ``max_items`` items, its items' positions, and how
+    many it lost. feedparser costs more per item than all the rest, so the cut comes before it:
+    the newest items of a tree, else (not well-formed) the first ones in the bytes."""
+    if not _more_items_than(document, ctx.max_items):
+        return document, (), 0
+    if root is None:
+        return _truncated(document, ctx.max_items)
+    elements = _item_elements(root)
+    if len(elements) <= ctx.max_items:
+        return document, (), 0
+    chosen = _newest([_element_date(element) for element in elements], ctx)
+    keep = set(chosen)
+    for index, element in enumerate(elements):
+        if index not in keep:
+            element.getparent().remove(element)
+    reduced = etree.tostring(root.getroottree(), encoding="utf-8", xml_declaration=True)
+    return reduced, tuple(index + 1 for index in chosen), len(elements) - len(chosen)
+
+
+def _more_items_than(document: bytes, limit: int) -> bool:
+    return next(itertools.islice(_ITEM_START.finditer(document), limit, None), None) is not None
+
+
+def _truncated(document: bytes, limit: int) -> tuple[bytes, tuple[int, ...], int]:
+    """The bytes before the item after the ``limit``-th: feedparser's loose parser reads the rest."""
+    starts = _ITEM_START.finditer(document)
+    cut = next(itertools.islice(starts, limit, None))
+    return document[: cut.start()], (), 1 + sum(1 for _ in starts)
+
+
+def _read_feedparser_entry(entry: dict[str, Any], url: str) -> _RawItem:
+    try:
+        return _from_feedparser(entry, url)
+    except Exception as exc:
+        return _RawItem(unusable=f"unreadable ({_error_text(exc)})")
 
 
 def _from_feedparser(entry: dict[str, Any], url: str) -> _RawItem:
@@ -586,12 +826,13 @@ def _one_line(error: object) -> str:
 # ---- JSON Feed ------------------------------------------------------------------------------------
 
 
-def _json_items(text: str, url: str) -> _RawFeed:
+def _json_items(text: str, ctx: ParseContext) -> _RawFeed:
     """JSON Feed 1.0/1.1 (https://jsonfeed.org/version/1.1)."""
+    url = ctx.url
     try:
         data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise FeedParseError(url, f"invalid JSON: {exc}") from None
+    except (ValueError, RecursionError) as exc:  # RecursionError: nesting deeper than the stack
+        raise FeedParseError(url, f"invalid JSON: {_one_line(exc)}") from None
     if not isinstance(data, dict) or not str(data.get("version", "")).startswith(
         "https://jsonfeed.org/version/"
     ):
@@ -599,7 +840,20 @@ def _json_items(text: str, url: str) -> _RawFeed:
     items = data.get("items")
     if not isinstance(items, list):
         raise FeedParseError(url, "JSON Feed without an items list")
-    return _RawFeed(tuple(_json_item(item, url) for item in items))
+    return _pick(items, _json_date, functools.partial(_read_json_item, url=url), ctx)
+
+
+def _json_date(item: object) -> str | None:
+    if not isinstance(item, dict):
+        return None
+    return _json_str(item.get("date_published")) or _json_str(item.get("date_modified"))
+
+
+def _read_json_item(item: object, url: str) -> _RawItem:
+    try:
+        return _json_item(item, url)
+    except Exception as exc:
+        return _RawItem(unusable=f"unreadable ({_error_text(exc)})")
 
 
 def _json_item(item: object, url: str) -> _RawItem:
@@ -624,15 +878,20 @@ def _json_item(item: object, url: str) -> _RawItem:
         author=author,
         published=_json_str(item.get("date_published")),
         updated=_json_str(item.get("date_modified")),
-        terms=tuple(str(tag).strip() for tag in tags if str(tag).strip()),
+        terms=tuple(term for term in (_json_str(tag, lone="") for tag in tags) if term),
         base=url,
     )
 
 
-def _json_str(value: object) -> str | None:
+def _json_str(value: object, lone: str = "\ufffd") -> str | None:
+    """A JSON value as text. JSON may spell lone UTF-16 surrogates (``\\ud800``), which no UTF-8
+    encoder takes (hashing, lxml, SQLite), so they become ``lone`` here, where they come from:
+    U+FFFD, or nothing in a tag, which names a category feed."""
     if value is None or isinstance(value, dict | list):
         return None
     text = str(value).strip()
+    if not text.isascii():
+        text = _SURROGATES.sub(lone, text).strip()
     return text or None
 
 
@@ -695,17 +954,40 @@ def _usable_link(link: str | None) -> str | None:
 
 
 def _dates(raw: _RawItem, ctx: ParseContext) -> tuple[datetime, datetime | None, bool]:
-    """(published, updated, published-is-fetch-time): missing → fetch time; over a day ahead → fetch time."""
+    """(published, updated, published-is-fetch-time).
+
+    Only a usable date dates an item (see ``_when``); published falls back to the item's updated
+    date, then to the fetch time, recorded as such so that later fetches keep the first one. An
+    updated date ahead of the clock is the fetch time: the item changed by then at the latest.
+    """
     published = parse_date(raw.published, ctx.timezone)
     updated = parse_date(raw.updated, ctx.timezone)
-    limit = ctx.fetched_at + FUTURE_TOLERANCE
-    if updated is not None and updated > limit:
-        updated = ctx.fetched_at
-    if published is None:
-        published = updated
-    if published is None or published > limit:
-        return ctx.fetched_at, updated, True
-    return published, updated, False
+    updated_is = _when(updated, ctx)
+    if updated_is != _USABLE:
+        updated = ctx.fetched_at if updated_is == _AHEAD else None
+    if published is not None and _when(published, ctx) == _USABLE:
+        return published, updated, False
+    if updated is not None and updated_is == _USABLE:
+        return updated, updated, False
+    return ctx.fetched_at, updated, True
+
+
+_USABLE, _AHEAD, _UNUSABLE = "usable", "ahead", "unusable"
+
+
+def _when(moment: datetime | None, ctx: ParseContext) -> str:
+    """Whether a date can date an item: a date before 1970 or past what UTC can hold is a
+    placeholder or a typo (0001-01-01) that readers cannot even read back, and one over a day
+    ahead is a wrong clock (``_AHEAD``)."""
+    if moment is None:
+        return _UNUSABLE
+    try:
+        utc = moment.astimezone(UTC)
+    except (OverflowError, ValueError):
+        return _UNUSABLE
+    if utc < EARLIEST:
+        return _UNUSABLE
+    return _AHEAD if utc > ctx.fetched_at + FUTURE_TOLERANCE else _USABLE
 
 
 def parse_date(raw: str | None, default_tz: tzinfo) -> datetime | None:
@@ -715,15 +997,23 @@ def parse_date(raw: str | None, default_tz: tzinfo) -> datetime | None:
     RFC 822 with zone names, then whatever feedparser's date handlers read (taken as UTC).
     """
     text = (raw or "").strip()
-    if not text:
+    if not text or len(text) > _DATE_MAX:
         return None
-    for reader in (_numeric_date, _rfc822_date):
+    for reader in (_numeric_date, _rfc822_date, _other_date):
         try:
             found = reader(text, default_tz)
-        except (ValueError, OverflowError):
+        except (ValueError, OverflowError):  # a year 0, a 30 February: no date
             found = None
         if found is not None:
             return found
+    return None
+
+
+_DATE_MAX = 100  # no date takes more characters; a longer text is not tried (bounded work)
+
+
+def _other_date(text: str, default_tz: tzinfo) -> datetime | None:
+    """Whatever feedparser's date handlers read, taken as UTC."""
     parsed = _feedparser_date(text)
     if parsed is None:
         return None
@@ -746,8 +1036,8 @@ def _zone(token: str | None, default_tz: tzinfo) -> tzinfo:
     if token.upper() in ("Z", "UTC", "GMT"):
         return UTC
     digits = token[1:].replace(":", "").ljust(4, "0")
-    offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:4]))
-    return timezone(-offset if token[0] == "-" else offset)
+    seconds = int(digits[:2]) * 3600 + int(digits[2:4]) * 60
+    return _offset_zone(-seconds if token[0] == "-" else seconds)
 
 
 def _rfc822_date(text: str, default_tz: tzinfo) -> datetime | None:

@@ -197,6 +197,7 @@ def _plan(config: Config, remote: RemoteSource, row: SourceRow, now: datetime) -
         fetched_at=now,
         timezone=ZoneInfo(remote.timezone or config.site.timezone),
         category=remote.category,
+        max_items=config.fetch.max_items,
     )
     return _Plan(remote=remote, row=row, target=target, is_file=is_file, context=context)
 
