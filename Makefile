@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 CONSTRAINTS := constraints.txt
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench build clean
+.PHONY: run test lint bench hostile build clean
 
 $(STAMP): pyproject.toml $(CONSTRAINTS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# The audit's hostile inputs (issue 10), one `feeds run --once` each: under 300 MB and 30 s, others still written.
+hostile: $(STAMP)
+	$(BIN)/python -m bench.hostile
 
 clean:
 	rm -rf $(VENV) public store/feeds.db*

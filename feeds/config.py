@@ -37,6 +37,8 @@ _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 _SIZE = re.compile(r"^\s*(\d+)\s*(B|KB|KiB|MB|MiB|GB|GiB)?\s*$", re.IGNORECASE)
 _SIZE_UNITS = {"b": 1, "kb": 1000, "kib": 1024, "mb": 10**6, "mib": 2**20, "gb": 10**9, "gib": 2**30}
 SLUG_RE = re.compile(r"^[a-z0-9_-]+$")
+# A slug names files (`<slug>.atom.xml` and its temporary sibling): well under a file name's 255 bytes.
+MAX_SLUG = 80
 # The longest duration accepted: beyond it a value is a typo (a unit or digits too many) or `.inf`,
 # and timers and date arithmetic downstream would overflow on it.
 MAX_DURATION = 365 * 86400.0
@@ -168,6 +170,8 @@ class CategoryConfig(_Strict):
     def _slug(cls, value: str | None) -> str | None:
         if value is not None and not SLUG_RE.match(value):
             raise ValueError(f"{value!r} is not a slug: use a-z, 0-9, _ and - only")
+        if value is not None and len(value) > MAX_SLUG:
+            raise ValueError(f"a slug is at most {MAX_SLUG} characters (it names files)")
         return value
 
 

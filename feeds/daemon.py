@@ -24,6 +24,7 @@ import logging
 import os
 import random
 import signal
+import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -239,6 +240,8 @@ class Daemon:
             log.info("%s: abandoned for shutdown", what)
         except FeedsError as exc:
             log.warning("%s: %s", what, exc)
+        except sqlite3.Error as exc:  # a full disk, say: one line naming the store and the cause
+            log.error("%s: %s", what, self.store.error(exc))
         except Exception:
             log.exception("%s failed", what)
         finally:

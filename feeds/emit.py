@@ -30,11 +30,10 @@ from urllib.parse import quote, urlsplit
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
-from feeds.config import SLUG_RE, SiteConfig
+from feeds.config import MAX_SLUG, SLUG_RE, SiteConfig
 from feeds.errors import FeedsError
 from feeds.model import Category, StoredEntry
 from feeds.normalize import XML_UNSAFE, plain_text
-from feeds.slugs import MAX_SLUG
 from feeds.timefmt import iso
 
 ALL_SLUG = "all"  # the feed of every entry, whatever its category

@@ -51,7 +51,7 @@ import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from feeds.config import Config
-from feeds.errors import ConfigError
+from feeds.errors import ConfigError, FeedsError
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -679,5 +679,14 @@ def make_server(
 
 
 def serve(config: Config, host: str = "127.0.0.1", port: int = 8000, access_log: bool = False) -> None:
-    """Serve ``output_dir`` until SIGINT/SIGTERM; returns normally after a graceful shutdown."""
-    make_server(config, host, port, access_log).run()
+    """Serve ``output_dir`` until SIGINT/SIGTERM; returns normally after a graceful shutdown.
+
+    uvicorn ends its process with status 3 when it cannot start (the port is taken, say), having
+    logged why; that becomes our one-line operational error (exit 1).
+    """
+    try:
+        make_server(config, host, port, access_log).run()
+    except SystemExit as exc:
+        if exc.code in (None, 0):
+            raise
+        raise FeedsError(f"feeds serve could not start on {host}:{port} (see the log line above)") from None

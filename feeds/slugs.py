@@ -18,13 +18,10 @@ from functools import lru_cache
 
 from pypinyin import lazy_pinyin
 
-from feeds.config import SLUG_RE, CategoryConfig
+from feeds.config import MAX_SLUG, SLUG_RE, CategoryConfig
 from feeds.model import Category
 
 ALL = "all"
-# At most this many characters (ASCII, so bytes): "<slug>.atom.xml" and the hidden temp file written
-# beside it stay far below the 255-byte file-name limit of common file systems.
-MAX_SLUG = 80
 _HASH_CHARS = 12  # hex digits of SHA-256 ending a cut slug
 # Longer names are refused outright: no real category is this long, and turning a hostile feed's
 # megabyte "category" into pinyin (and caching it) would cost a worker seconds and memory.

@@ -208,3 +208,10 @@ def test_durations_at_the_edges() -> None:
     assert parse_duration("365d") == 365 * 86400
     assert parse_duration(0) == 0
     assert parse_duration(0.5) == 0.5
+
+
+def test_a_configured_slug_must_fit_a_file_name(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text(f"categories: {{证券时报网: {{slug: {'a' * 81}}}}}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"categories\.证券时报网\.slug: a slug is at most 80 characters"):
+        load(path)

@@ -23,10 +23,9 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from feeds import emit
-from feeds.config import SiteConfig
+from feeds.config import MAX_SLUG, SiteConfig
 from feeds.errors import FeedsError
 from feeds.model import Category, StoredEntry
-from feeds.slugs import MAX_SLUG
 from feeds.timefmt import iso
 
 DATA = Path(__file__).parent / "data" / "emit"

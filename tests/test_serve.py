@@ -357,6 +357,29 @@ def test_feeds_serve_exits_2_before_binding_when_output_dir_holds_the_store(tmp_
     assert "store" in result.stderr and "inside output_dir" in result.stderr
 
 
+def test_feeds_serve_on_a_taken_port_is_one_line_and_exit_1(tmp_path: Path) -> None:
+    (tmp_path / "config.yaml").write_text("output_dir: public\n", encoding="utf-8")
+    (tmp_path / "public").mkdir()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        command = [
+            sys.executable,
+            "-m",
+            "feeds",
+            "--config",
+            str(tmp_path / "config.yaml"),
+            "serve",
+            "--port",
+            port,
+        ]
+        result = subprocess.run(command, capture_output=True, text=True, timeout=30)
+    assert result.returncode == 1
+    assert f"feeds: feeds serve could not start on 127.0.0.1:{port}" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 # ---- limits: head size, slow clients, idle and too many connections ------------------------------
 
 REQUEST = b"GET /feeds/all.json HTTP/1.1\r\nHost: x\r\n\r\n"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from feeds.config import SLUG_RE, CategoryConfig
+from feeds.config import MAX_SLUG, SLUG_RE, CategoryConfig
 from feeds.model import Category
-from feeds.slugs import MAX_NAME, MAX_SLUG, CategoryResolver, UnsafeCategory, slugify
+from feeds.slugs import MAX_NAME, CategoryResolver, UnsafeCategory, slugify
 
 
 def test_chinese_name_becomes_pinyin() -> None:
