@@ -3,14 +3,14 @@
 Each input gets a project of its own, next to a normal post and a normal remote feed, and one run of
 ``python -m feeds --config X run --once`` in a child process. An input passes when the run stayed under
 300 MB peak RSS and 30 s, exited 0 without printing a traceback, and still wrote the normal feeds, ``all``
-and ``index.opml``: a hostile input may be refused, but it must not take the rest down with it (nor, for
-the link cases, reach any output). Remote feeds are files named in config.yaml, as the shipped config's
-are, so no server is needed.
+and ``index.opml`` (and, where a feed holds a bad item, the good item beside it): a hostile input may be
+refused, but it must not take the rest down with it (nor, for the link cases, reach any output).
+Remote feeds are files named in config.yaml, as the shipped config's are, so no server is needed.
 
 Not here: SSRF (feed, webhook and hub URLs that lead to loopback or private addresses), unbounded
 webhook/hub response bodies and ``feeds serve`` header/idle limits need live servers and are left to
-the unit tests (tests/test_remote.py, test_notify.py, test_websub.py, test_serve.py). tests/test_fuzz.py
-runs the same kinds of input at small sizes through the same code, many times over.
+the unit tests (tests/test_netguard.py, test_remote.py, test_notify.py, test_websub.py, test_serve.py).
+tests/test_fuzz.py runs the same kinds of input at small sizes through the same code, many times over.
 
 Each child runs in a session of its own under a memory cap (RLIMIT_AS) and is killed, its whole
 process group, after ``--kill-after`` seconds: an input that blows up costs a row of the table, not
@@ -50,9 +50,9 @@ store: store/feeds.db
 output_dir: public
 local: [{path: posts}]
 remote:
-  - {name: normal, url: feeds/normal.json, category: jijin}
+  - {name: normal, url: remote/normal.json, category: jijin}
 """
-HOSTILE_REMOTE = "  - {name: hostile, url: feeds/%s, category: hostile}\n"
+HOSTILE_REMOTE = "  - {name: hostile, url: remote/%s, category: hostile}\n"
 CATEGORIES = """\
 categories:
   zhengquanshibaowang: {title: 证券时报网}
@@ -73,6 +73,7 @@ def post(title: str, extra: str = "", categories: str = "zhengquanshibaowang") -
 
 
 def rss_item(title: str, slug: str, more: str = "") -> str:
+    """An RSS item; ``title`` and ``more`` go in as markup, so they can carry character references."""
     return f"<item><title>{title}</title><link>https://news.example.com/{slug}</link>{more}</item>"
 
 
@@ -83,6 +84,8 @@ def json_feed(items: list[dict[str, str]]) -> bytes:
 
 
 def write_post(name: str, text: str) -> Callable[[Path], None]:
+    """A case's input that is one more post in the posts folder."""
+
     def build(project: Path) -> None:
         (project / "posts" / name).write_text(text, encoding="utf-8")
 
@@ -90,6 +93,7 @@ def write_post(name: str, text: str) -> Callable[[Path], None]:
 
 
 def long_category(project: Path) -> None:
+    """300 letters make a valid slug, and a feed file name over the 255 bytes most file systems allow."""
     (project / "posts" / "2022-01-24-long-category.md").write_text(
         post("长栏目", categories="a" * 300), encoding="utf-8"
     )
@@ -107,7 +111,7 @@ def alias_bomb(project: Path, width: int = 9, depth: int = 9) -> None:
 def many_items(project: Path, count: int = 400_000) -> None:
     """A JSON Feed with ``count`` small items, small enough to fit under fetch.max_bytes (15 MiB)."""
     items = [{"id": str(n), "title": f"t{n}"} for n in range(count)]
-    (project / "feeds" / "hostile.json").write_bytes(json_feed(items))
+    (project / "remote" / "hostile.json").write_bytes(json_feed(items))
 
 
 def huge_item(project: Path, megabytes: int = 11) -> None:
@@ -116,30 +120,33 @@ def huge_item(project: Path, megabytes: int = 11) -> None:
     body = paragraph * (megabytes * 2**20 // len(paragraph.encode()) + 1)
     huge = f"<content:encoded><![CDATA[{body}]]></content:encoded>"
     document = RSS_HEAD + rss_item("巨大的条目", "huge", huge) + rss_item(SIBLING, "ok") + RSS_TAIL
-    (project / "feeds" / "hostile.xml").write_bytes(document.encode())
+    (project / "remote" / "hostile.xml").write_bytes(document.encode())
 
 
 def bad_date_and_surrogate_rss(project: Path) -> None:
+    """Year 1 east of UTC is year 0 in UTC; ``&#xD800;`` is a lone surrogate. Each is one bad item."""
     items = (
         rss_item(SIBLING, "ok", "<pubDate>Tue, 25 Jan 2022 00:00:00 +0800</pubDate>")
         + rss_item("公元一年", "year1", "<pubDate>Mon, 01 Jan 0001 00:00:00 +0800</pubDate>")
         + rss_item("孤立代理项 &#xD800;", "surrogate")
     )
-    (project / "feeds" / "hostile.xml").write_bytes((RSS_HEAD + items + RSS_TAIL).encode())
+    (project / "remote" / "hostile.xml").write_bytes((RSS_HEAD + items + RSS_TAIL).encode())
 
 
 def bad_date_and_surrogate_json(project: Path) -> None:
+    """The same two bad items in JSON Feed, where the surrogate is valid JSON (an escape)."""
     items = [
         {"id": "ok", "title": SIBLING, "date_published": "2022-01-25T00:00:00+08:00"},
         {"id": "year1", "title": "公元一年", "date_published": "0001-01-01T00:00:00+08:00"},
         {"id": "surrogate", "title": "孤立代理项 \ud800"},
     ]
-    (project / "feeds" / "hostile.json").write_bytes(json_feed(items))
+    (project / "remote" / "hostile.json").write_bytes(json_feed(items))
 
 
 def utf16_without_bom(project: Path) -> None:
+    """UTF-16 with only the XML declaration to say so: the zero bytes give it away (XML 1.0, appendix F)."""
     document = '<?xml version="1.0" encoding="UTF-16"?>' + RSS_HEAD + rss_item(SIBLING, "utf16") + RSS_TAIL
-    (project / "feeds" / "hostile.xml").write_bytes(document.encode("utf-16-le"))
+    (project / "remote" / "hostile.xml").write_bytes(document.encode("utf-16-le"))
 
 
 @dataclass(frozen=True)
@@ -148,7 +155,7 @@ class Case:
 
     name: str
     build: Callable[[Path], None]
-    feed_file: str | None = None  # the hostile remote feed's file under feeds/, if the input is a feed
+    feed_file: str | None = None  # the hostile remote feed's file under remote/, if the input is a feed
     must_show: tuple[str, ...] = ()  # titles the ``hostile`` category feed must still carry
     must_not_contain: tuple[bytes, ...] = ()  # in any output file
 
@@ -182,12 +189,12 @@ CASES = [
 def make_project(root: Path, case: Case) -> Path:
     """A project with the normal post and feed, plus the case's input."""
     project = root / "project"
-    for folder in ("posts", "feeds", "store"):
+    for folder in ("posts", "remote", "store"):  # not feeds/: `python -m feeds` run here would import it
         (project / folder).mkdir(parents=True)
     remote = HOSTILE_REMOTE % case.feed_file if case.feed_file else ""
     (project / "config.yaml").write_text(CONFIG + remote + CATEGORIES, encoding="utf-8")
     (project / "posts" / "2022-01-24-normal.md").write_text(post(NORMAL_POST), encoding="utf-8")
-    (project / "feeds" / "normal.json").write_bytes(json_feed([{"id": "normal", "title": NORMAL_ITEM}]))
+    (project / "remote" / "normal.json").write_bytes(json_feed([{"id": "normal", "title": NORMAL_ITEM}]))
     case.build(project)
     return project
 
@@ -214,6 +221,7 @@ def _cap_memory(megabytes: int) -> None:
 
 
 def _kill_group(pid: int, killed: threading.Event) -> None:
+    """SIGKILL to the child's process group: the child and its workers, nothing else."""
     killed.set()
     with contextlib.suppress(ProcessLookupError):
         os.killpg(pid, signal.SIGKILL)
@@ -251,23 +259,29 @@ def run_once(project: Path, kill_after: float, memory_cap_mb: int) -> Run:
 # ---- what the run left behind -----------------------------------------------------------------------
 
 
+def short(error: Exception) -> str:
+    """A parser's complaint up to its first comma: what broke, not where."""
+    return str(error).split(",")[0][:60]
+
+
 def feed_problems(folder: Path, slug: str, titles: tuple[str, ...]) -> list[str]:
-    """A category's three files must exist and parse; its JSON Feed must list ``titles``."""
-    problems: list[str] = []
+    """A category's three files must exist and parse (lxml's default parser, json); its JSON Feed must
+    list ``titles``. One short phrase per problem, so a table row stays readable."""
+    missing, problems = [], []
     for suffix in (".atom.xml", ".rss.xml", ".json"):
         path = folder / f"{slug}{suffix}"
         try:
             data = path.read_bytes()
             shown = json.loads(data) if suffix == ".json" else etree.fromstring(data)
         except FileNotFoundError:
-            problems.append(f"no {path.name}")
+            missing.append(path.name)
         except (ValueError, etree.XMLSyntaxError) as exc:
-            problems.append(f"{path.name} broken: {exc}")
+            problems.append(f"{path.name} unreadable ({short(exc)})")
         else:
             if isinstance(shown, dict):
                 listed = {item.get("title") for item in shown.get("items", [])}
                 problems += [f"{title!r} not in {path.name}" for title in titles if title not in listed]
-    return problems
+    return ([f"no {slug} feed"] if len(missing) == 3 else [f"no {name}" for name in missing]) + problems
 
 
 def output_problems(project: Path, case: Case) -> list[str]:
@@ -279,11 +293,14 @@ def output_problems(project: Path, case: Case) -> list[str]:
     problems = [problem for slug, titles in wanted.items() for problem in feed_problems(folder, slug, titles)]
     try:
         etree.fromstring((folder / "index.opml").read_bytes())
-    except (OSError, etree.XMLSyntaxError) as exc:
-        problems.append(f"index.opml: {exc}")
-    for path in sorted(p for p in (project / "public").rglob("*") if p.is_file()):
-        data = path.read_bytes()
-        problems += [f"{text.decode()} in {path.name}" for text in case.must_not_contain if text in data]
+    except FileNotFoundError:
+        problems.append("no index.opml")
+    except etree.XMLSyntaxError as exc:
+        problems.append(f"index.opml unreadable ({short(exc)})")
+    files = [path.read_bytes() for path in (project / "public").rglob("*") if path.is_file()]
+    for text in case.must_not_contain:
+        found = sum(text in data for data in files)
+        problems += [f"{text.decode()} in {found} output files"] if found else []
     return problems
 
 
@@ -303,18 +320,34 @@ def verdict(run: Run, kill_after: float) -> list[str]:
     return wrong + run.problems
 
 
-def last_error(output: str) -> str:
-    """The line that says what went wrong: the exception after a traceback, else the last line."""
-    lines = [line.strip() for line in output.splitlines() if line.strip()]
-    return lines[-1][:160] if lines else ""
+def reason(run: Run) -> str:
+    """The line that says what went wrong: a crash's exception (the last line), else the first warning
+    (a source that failed as a whole is a warning, and the run still exits 0)."""
+    lines = [line.strip() for line in run.output.splitlines() if line.strip()]
+    if run.exit_code != 0:
+        return lines[-1][:120] if lines else ""
+    return next((line[:120] for line in lines if "WARNING" in line or "ERROR" in line), "")
 
 
 def measure(case: Case, kill_after: float, memory_cap_mb: int) -> Run:
+    """One input in a fresh temporary project, removed afterwards (the 400,000-item store is big)."""
     with tempfile.TemporaryDirectory(prefix="feeds-hostile-") as tmp:
         project = make_project(Path(tmp), case)
         run = run_once(project, kill_after, memory_cap_mb)
         run.problems = output_problems(project, case)
     return run
+
+
+def print_row(case: Case, run: Run, wrong: list[str]) -> None:
+    """One table row, then the run's own words for what went wrong, when it says any."""
+    outputs = "no" if run.problems else "yes"
+    result = "FAIL: " + "; ".join(wrong) if wrong else "ok"
+    print(
+        f"  {case.name:<46} {run.seconds:8.1f} {run.peak_mb:8.0f} {run.exit_code:5d}  {outputs:<10}  {result}"
+    )
+    why = reason(run) if wrong else ""
+    if why:
+        print(f"  {'':<46} -> {why}")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -326,7 +359,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--memory-cap-mb", type=int, default=2048, help="address-space cap of each run")
     args = parser.parse_args(argv)
     cases = [case for case in CASES if not args.only or args.only in case.name]
-    limits = f"limits {MAX_RSS_MB} MB peak RSS and {MAX_SECONDS:g} s"
+    limits = f"limits {MAX_RSS_MB} MB peak RSS, {MAX_SECONDS:g} s"
     print(f"hostile inputs (issue 10), one feeds run --once each; {limits}")
     print(f"  {'input':<46} {'seconds':>8} {'peak MB':>8} {'exit':>5}  {'outputs ok':<10}  verdict")
     failed = 0
@@ -334,14 +367,8 @@ def main(argv: list[str] | None = None) -> None:
         run = measure(case, args.kill_after, args.memory_cap_mb)
         wrong = verdict(run, args.kill_after)
         failed += bool(wrong)
-        outputs = "yes" if not run.problems else "no"
-        print(
-            f"  {case.name:<46} {run.seconds:8.1f} {run.peak_mb:8.0f} {run.exit_code:5d}  {outputs:<10}  "
-            + ("ok" if not wrong else "FAIL: " + "; ".join(wrong)),
-            flush=True,
-        )
-        if wrong and run.exit_code != 0:
-            print(f"  {'':<46} -> {last_error(run.output)}", flush=True)
+        print_row(case, run, wrong)
+        sys.stdout.flush()
     print(f"{len(cases) - failed} of {len(cases)} inputs within the limits")
     sys.exit(1 if failed else 0)
 
