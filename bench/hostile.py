@@ -1,4 +1,5 @@
-"""`make hostile`: the security audit's hostile inputs (issue 10), each run through ``feeds run --once``.
+"""`make hostile`: the security audit's hostile inputs (issue 10), each run through ``feeds run --once``
+(twice: the later run must work too).
 
 Each input gets a project of its own, next to a normal post and a normal remote feed, and one run of
 ``python -m feeds --config X run --once`` in a child process. An input passes when the run stayed under
@@ -330,12 +331,25 @@ def reason(run: Run) -> str:
 
 
 def measure(case: Case, kill_after: float, memory_cap_mb: int) -> Run:
-    """One input in a fresh temporary project, removed afterwards (the 400,000-item store is big)."""
+    """One input in a fresh temporary project, removed afterwards (the 400,000-item store is big).
+
+    A second run on the same store follows: a hostile input must not break every later run either
+    (the audit's overlong category did). Its problems are reported with a "later run" prefix.
+    """
     with tempfile.TemporaryDirectory(prefix="feeds-hostile-") as tmp:
         project = make_project(Path(tmp), case)
         run = run_once(project, kill_after, memory_cap_mb)
         run.problems = output_problems(project, case)
+        later = run_once(project, kill_after, memory_cap_mb)
+        run.problems += [f"later run: {problem}" for problem in later_problems(later, project, case)]
     return run
+
+
+def later_problems(later: Run, project: Path, case: Case) -> list[str]:
+    """What a rerun on the hostile input's store got wrong: a failed exit, a traceback, lost outputs."""
+    wrong = [f"exit {later.exit_code}"] if later.exit_code != 0 else []
+    wrong += ["traceback"] if "Traceback" in later.output else []
+    return wrong + output_problems(project, case)
 
 
 def print_row(case: Case, run: Run, wrong: list[str]) -> None:
