@@ -466,7 +466,9 @@ def _store_fetch(
             else:
                 tally.stored(store.entries.apply(item, now, policy, notify))
         new, updated = tally.outcomes[Outcome.NEW], tally.outcomes[Outcome.UPDATED]
-        store.sources.record(_read_again_if(budget.refused > 0, result), new=new, updated=updated, now=now)
+        store.sources.record(
+            _read_again_if(budget.refused > 0, result), new=new, updated=updated, now=now, notify=notify
+        )
         if result.outcome == FetchStatus.OK:
             _record_item_failures(store, result.source, tally.failures, now)
     if result.failure is not None:

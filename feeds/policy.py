@@ -25,6 +25,9 @@ MAX_FLOOR = 24 * 3600.0
 BACKOFF_JITTER = 0.1  # ±10 %: sources failing together spread out instead of retrying in a herd
 ADAPTIVE_MIN_FACTOR = 0.25  # adaptive polling never runs more than 4x as often as configured
 RATE_WINDOW_MIN = 3600.0  # fewer seconds of history than this: no item rate yet
+# Consecutive counted errors before a source is announced as failing: one timeout is weather, three
+# in a row (with backoff between them) is something an operator wants to hear about.
+FAILING_AFTER = 3
 
 _MAX_AGE = re.compile(r"(?:^|,)\s*max-age\s*=\s*\"?(\d+)\"?", re.IGNORECASE)
 _NO_CACHE = re.compile(r"(?:^|,)\s*(no-cache|no-store)\b", re.IGNORECASE)
@@ -208,3 +211,16 @@ def is_due(
     if host_window is not None and host_window > now:
         return False
     return force_all or next_due is None or next_due <= now
+
+
+def source_event(errors_before: int, gone_before: bool, errors: int, gone: bool) -> str | None:
+    """The ``source.*`` webhook a fetch's outcome calls for, if any: ``source.gone`` when a source
+    turns gone (410), ``source.failing`` when its consecutive errors reach ``FAILING_AFTER``,
+    ``source.recovered`` when a source announced as failing answers again."""
+    if gone and not gone_before:
+        return "source.gone"
+    if errors >= FAILING_AFTER > errors_before:
+        return "source.failing"
+    if errors == 0 and errors_before >= FAILING_AFTER and not gone:
+        return "source.recovered"
+    return None

@@ -165,3 +165,15 @@ def test_is_due() -> None:
 def test_latest() -> None:
     assert policy.latest([None, NOW, NOW + timedelta(1), None]) == NOW + timedelta(1)
     assert policy.latest([None]) is None
+
+
+def test_source_events_mark_turning_points_only() -> None:
+    from feeds.policy import FAILING_AFTER, source_event
+
+    assert source_event(0, False, 1, False) is None  # one error is weather
+    assert source_event(FAILING_AFTER - 1, False, FAILING_AFTER, False) == "source.failing"
+    assert source_event(FAILING_AFTER, False, FAILING_AFTER + 1, False) is None  # said once
+    assert source_event(FAILING_AFTER + 2, False, 0, False) == "source.recovered"
+    assert source_event(1, False, 0, False) is None  # never announced as failing
+    assert source_event(0, False, 1, True) == "source.gone"
+    assert source_event(1, True, 2, True) is None

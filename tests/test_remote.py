@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import itertools
+import json
 import random
 import time
 import zlib
@@ -22,8 +23,8 @@ import brotli
 import pytest
 from feedserver import FakeDNS, FeedServer, Reply, Seen, closed_port, feed_server
 
-from feeds import USER_AGENT
-from feeds.config import Config
+from feeds import USER_AGENT, pipeline
+from feeds.config import Config, WebhookConfig
 from feeds.model import EntryData, Outcome
 from feeds.netguard import NetGuard
 from feeds.normalize import normalize
@@ -754,3 +755,29 @@ def test_file_sources_need_no_allow_private(tmp_path: Path, db: Store) -> None:
     (tmp_path / "local.xml").write_bytes(rss("from a file"))
     config = make_config(tmp_path, [{"name": "file", "url": "local.xml"}], allow_private=False)
     assert [item.title for item in run(config, db, utcnow())["file"].items] == ["from a file"]
+
+
+def test_a_source_failing_recovering_and_gone_is_announced_once_each(
+    tmp_path: Path, db: Store, feed_server: FeedServer
+) -> None:
+    """source.* webhooks: failing after three errors in a row, recovered when it answers, gone on 410;
+    queued with the source's new state, and only while webhooks are configured."""
+    url = feed_server.route("/flaky", Reply(500, b"oops"))
+    config = make_config(tmp_path, [{"name": "flaky", "url": url}]).model_copy(
+        update={"webhooks": (WebhookConfig(url="https://hooks.example.com/h", secret="whsec_dGVzdA=="),)}
+    )
+
+    def cycle(now: datetime) -> None:
+        asyncio.run(pipeline.ingest_remote(config, db, now, force_all=True))
+
+    now = utcnow()
+    for attempt in range(4):
+        cycle(now + timedelta(hours=attempt))
+    feed_server.route("/flaky", Reply(body=rss("back")))
+    cycle(now + timedelta(hours=5))
+    feed_server.route("/flaky", Reply(410))
+    cycle(now + timedelta(hours=6))
+    events = [json.loads(body) for (body,) in db.conn.execute("SELECT payload FROM events ORDER BY seq")]
+    source_events = [(e["type"], e["data"]["error_count"]) for e in events if e["type"].startswith("source.")]
+    assert source_events == [("source.failing", 3), ("source.recovered", 0), ("source.gone", 0)]
+    assert events[0]["data"]["source"] == "flaky" and events[0]["data"]["status"] == "500"

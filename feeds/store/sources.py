@@ -228,8 +228,13 @@ class SourceRepo:
 
     # ---- writes ----------------------------------------------------------------------------
 
-    def record(self, result: FetchResult, new: int, updated: int, now: datetime) -> None:
-        """Save one fetch's outcome: state, log line, host window, next poll. Call inside a transaction."""
+    def record(
+        self, result: FetchResult, new: int, updated: int, now: datetime, notify: bool = False
+    ) -> None:
+        """Save one fetch's outcome: state, log line, host window, next poll. Call inside a transaction.
+
+        With ``notify`` (webhooks configured), a change worth announcing (``policy.source_event``)
+        queues its ``source.*`` event in the same transaction."""
         row = self.get(result.source)
         if row is None:
             raise SourceError(result.source, result.state.url, "fetched a source that is not in the store")
@@ -244,6 +249,10 @@ class SourceRepo:
         rate = policy.item_rate(self._history(row.name), now)
         due = self._next_due(result, row, error_count, rate, now)
         self._save_state(result, row, error_count, rate, due, now)
+        event = policy.source_event(row.error_count, row.gone, error_count, result.outcome == "gone")
+        if notify and event is not None:
+            data = {"url": result.state.url, "status": result.state.status, "error": result.state.error}
+            self._store.outbox.add_source_event(event, row.name, {**data, "error_count": error_count}, now)
 
     def _next_due(
         self, result: FetchResult, row: SourceRow, error_count: int, rate: float | None, now: datetime
