@@ -84,6 +84,11 @@ def unchanged_home(homes: Mapping[str, str], incoming: Entry) -> str | None:
     return next((key for key, digest in sorted(homes.items()) if same_copy(digest, incoming)), None)
 
 
+def first_version(incoming: Entry, now: datetime) -> Copy:
+    """A copy the store has not seen: first seen now, dated by its own updated (else published) date."""
+    return Copy.of(incoming, first_seen=now, updated=max(incoming.updated, incoming.published))
+
+
 def revise(old: Copy | None, incoming: Entry, now: datetime) -> Copy | None:
     """The copy to keep for ``incoming``'s source and item, or None when the stored one still holds.
 
@@ -92,7 +97,7 @@ def revise(old: Copy | None, incoming: Entry, now: datetime) -> Copy | None:
     the time the change was seen. An undated item keeps the time it was first seen as its date.
     """
     if old is None:
-        return Copy.of(incoming, first_seen=now, updated=max(incoming.updated, incoming.published))
+        return first_version(incoming, now)
     if same_copy(old.content_hash, incoming):
         return None
     published = old.published if incoming.date_is_fetch_time else incoming.published
@@ -181,7 +186,7 @@ def decide(
     lower-priority copy whose text changed lands here: kept, but nothing a reader sees moves).
     """
     if stored is None and not copies:  # a new item: its one copy makes the entry
-        first = Copy.of(incoming, first_seen=now, updated=max(incoming.updated, incoming.published))
+        first = first_version(incoming, now)
         return Decision(
             incoming.key,
             Outcome.NEW,
