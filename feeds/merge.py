@@ -234,16 +234,20 @@ class NearCandidate:
     published: datetime
 
 
-def near_duplicate_of(
-    incoming: Entry, title_key: str, candidates: Iterable[NearCandidate], window: timedelta
-) -> str | None:
+def may_be_near_duplicate(incoming: Entry) -> bool:
+    """Whether a copy can be matched by title at all: no infoCode (two different infoCodes are two
+    items, whatever their titles), a normalized title, and a date of its own to compare."""
+    return not incoming.info_code and bool(incoming.title_key) and not incoming.date_is_fetch_time
+
+
+def near_duplicate_of(incoming: Entry, candidates: Iterable[NearCandidate], window: timedelta) -> str | None:
     """The key of the entry ``incoming`` is a near-duplicate of, or None.
 
-    Both sides must lack an infoCode (two different infoCodes are two items, whatever their titles),
-    have a normalized title, and give their own dates within ``window`` of each other. Of several,
-    the closest in time wins, then the smallest key: the same answer whatever order they came in.
+    The candidates (stored copies with the same ``title_key``, their entries without an infoCode)
+    count when their own dates lie within ``window`` of the incoming one's. Of several, the closest
+    in time wins, then the smallest key: the same answer whatever order they came in.
     """
-    if incoming.info_code or not title_key or incoming.date_is_fetch_time:
+    if not may_be_near_duplicate(incoming):
         return None
     near = [
         c for c in candidates if c.key != incoming.key and abs(c.published - incoming.published) <= window

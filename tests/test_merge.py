@@ -222,9 +222,9 @@ def test_a_near_duplicate_joins_the_closest_entry_in_the_window() -> None:
         NearCandidate("guid:near", NO_CODE.published - timedelta(hours=1)),
         NearCandidate("guid:out", NO_CODE.published + timedelta(hours=73)),
     ]
-    assert merge.near_duplicate_of(NO_CODE, NO_CODE.title_key, candidates, WINDOW) == "guid:near"
+    assert merge.near_duplicate_of(NO_CODE, candidates, WINDOW) == "guid:near"
     tie = [NearCandidate("guid:z", NO_CODE.published), NearCandidate("guid:a", NO_CODE.published)]
-    assert merge.near_duplicate_of(NO_CODE, NO_CODE.title_key, tie, WINDOW) == "guid:a"
+    assert merge.near_duplicate_of(NO_CODE, tie, WINDOW) == "guid:a"
 
 
 @pytest.mark.parametrize(
@@ -237,7 +237,7 @@ def test_a_near_duplicate_joins_the_closest_entry_in_the_window() -> None:
 )
 def test_near_duplicates_need_no_infocode_a_date_and_a_title(incoming: Entry) -> None:
     candidates = [NearCandidate("guid:a", incoming.published)]
-    assert merge.near_duplicate_of(incoming, incoming.title_key, candidates, WINDOW) is None
+    assert merge.near_duplicate_of(incoming, candidates, WINDOW) is None
 
 
 def test_explain_says_why_the_canonical_copy_won() -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
@@ -164,15 +164,13 @@ class EntryRepo:
         if decision.copy is not None:
             self._write_copy(decision.copy, now)
         if decision.event is not None and decision.entry is not None and notify:
-            data = decision.entry.to_json(merge.copies_json(decision.copies, policy.priorities))
-            self._queue_event(decision.event, decision.entry, data, now)
+            self._announce(decision.event, decision.entry, decision.copies, policy, now)
 
     def _lookup(self, entry: Entry, policy: MergePolicy) -> _Found:
         """One read for what the merge needs to know before anything else (see ``_LOOKUP``)."""
-        near = policy.near_window is not None and entry.title_key and not entry.info_code
-        near = near and not entry.date_is_fetch_time
-        if near and policy.near_window is not None:
-            low, high = iso(entry.published - policy.near_window), iso(entry.published + policy.near_window)
+        window = policy.near_window
+        if window is not None and merge.may_be_near_duplicate(entry):
+            low, high = iso(entry.published - window), iso(entry.published + window)
             title_key = entry.title_key
         else:
             title_key, low, high = "", "", ""  # matches nothing (the index holds no empty title keys)
@@ -200,7 +198,7 @@ class EntryRepo:
         """
         if policy.near_window is None or not candidates:
             return entry, []
-        found = merge.near_duplicate_of(entry, entry.title_key, candidates, policy.near_window)
+        found = merge.near_duplicate_of(entry, candidates, policy.near_window)
         if found is None:
             return entry, []
         if merge.takes_the_name(entry.key, found, self._first_seen(found), now) and not self._announced(
@@ -319,14 +317,15 @@ class EntryRepo:
         stored = self._row(key)
         if stored is None:
             return False
-        entry = merge.recompute(stored, self.copies(key), policy.priorities)
+        copies = self.copies(key)
+        entry = merge.recompute(stored, copies, policy.priorities)
         if entry is None:
             return False
         self._write_entry(entry, stored, now)
         if not merge.shown_changed(stored, entry):
             return False  # the same text from another copy
         if notify:
-            self.add_event("entry.updated", key, now, policy)
+            self._announce("entry.updated", entry, copies, policy, now)
         return True
 
     def remerge_if_policy_changed(self, policy: MergePolicy, now: datetime, notify: bool) -> int:
@@ -463,7 +462,15 @@ class EntryRepo:
         """Queue a webhook event carrying the entry as ``feeds entries --json`` prints it."""
         entry = self.get(entry_key)
         assert entry is not None, "add_event follows a write of the same entry"
-        return self._queue_event(event_type, entry, self.to_json(entry, policy), now)
+        return self._announce(event_type, entry, self.copies(entry_key), policy, now)
+
+    def _announce(
+        self, event_type: str, entry: StoredEntry, copies: Sequence[Copy], policy: MergePolicy, now: datetime
+    ) -> str:
+        """Queue the event with the entry as ``feeds entries --json`` prints it, from copies at hand."""
+        return self._queue_event(
+            event_type, entry, entry.to_json(merge.copies_json(copies, policy.priorities)), now
+        )
 
     def to_json(self, entry: StoredEntry, policy: MergePolicy) -> dict[str, object]:
         """The entry with its copies, as ``feeds entries --json`` prints it and webhooks carry it."""
