@@ -167,8 +167,45 @@ def explain(ctx: click.Context, key: str) -> None:
     config = load_config(ctx)
     with open_store(config) as store:
         (entry,) = _one_entry(store, key)
-        for line in merge.explain(entry, store.entries.copies(key), config.priorities):
+        copies = store.entries.copies(key, dropped=True)
+        kept = [copy for copy in copies if copy.dropped_by is None]
+        lines = [] if entry.hidden else merge.explain(entry, kept, config.priorities)
+        for line in lines + merge.explain_rules(entry, copies):
             click.echo(line)
+
+
+@cli.group()
+def rules() -> None:
+    """Content rules (the config's `rules:`)."""
+
+
+@rules.command("test")
+@click.option("--source", help="Only copies from this source.")
+@click.option("--category", help="Only copies in this category slug.")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="At most this many copies.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object a line (totals go to stderr).")
+@click.pass_context
+def rules_test(
+    ctx: click.Context, source: str | None, category: str | None, limit: int | None, as_json: bool
+) -> None:
+    """Dry run: what the config's rules do to each stored copy (kept, dropped or changed, by which
+    rule). Writes nothing: check a rule here before the next run applies it."""
+    from feeds import rules as rules_module
+
+    config = load_config(ctx)
+    ruleset = rules_module.from_config(config)
+    tally = rules_module.TrialTally()
+    with open_store(config) as store:
+        for stored in store.entries.stored_texts(source, category, limit):
+            trial = rules_module.trial(ruleset, stored.key, stored.source, stored.item_id, stored.text)
+            tally.add(trial)
+            if as_json:
+                _echo_json(trial.to_json())
+            else:
+                for line in trial.lines():
+                    click.echo(line)
+    for line in tally.lines(ruleset):
+        click.echo(line, err=as_json)
 
 
 def _one_entry(store: Store, key: str) -> list[StoredEntry]:

@@ -15,7 +15,7 @@ import os
 import re
 import stat
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -224,6 +224,90 @@ class DedupConfig(_Strict):
     window: Duration = 72 * 3600.0  # ... when their own dates are at most this far apart
 
 
+MatchField = Literal["title", "content", "link", "author", "tags", "categories"]
+RewriteField = Literal["title", "content", "link", "author"]
+MAX_WITH = 1024  # characters of a replacement text (feeds/rules.py bounds how often it is put in)
+_ACTIONS = ("drop_if", "keep_if", "remove", "replace", "strip_params", "add_categories")
+
+
+def _pattern(value: str) -> str:
+    from feeds.rules import compile_pattern  # RE2 is loaded only by a config that has rules
+
+    compile_pattern(value)
+    return value
+
+
+class ReplaceConfig(_Strict):
+    field: RewriteField
+    pattern: str
+    with_: str = Field("", alias="with", max_length=MAX_WITH)
+
+    @field_validator("pattern")
+    @classmethod
+    def _pattern(cls, value: str) -> str:
+        return _pattern(value)
+
+
+class RuleConfig(_Strict):
+    """One content rule (feeds/rules.py): an optional scope and at least one action."""
+
+    name: str | None = None
+    sources: tuple[str, ...] | None = None
+    categories: tuple[str, ...] | None = None
+    drop_if: dict[MatchField, str] | None = None
+    keep_if: dict[MatchField, str] | None = None
+    remove: str | None = None
+    replace: tuple[ReplaceConfig, ...] | None = None
+    strip_params: tuple[str, ...] | None = None
+    add_categories: tuple[str, ...] | None = None
+
+    @field_validator("drop_if", "keep_if")
+    @classmethod
+    def _patterns(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        for name, pattern in (value or {}).items():
+            try:
+                _pattern(pattern)
+            except ValueError as exc:
+                raise ValueError(f"{name}: {exc}") from None
+        return value
+
+    @field_validator("remove")
+    @classmethod
+    def _selector(cls, value: str | None) -> str | None:
+        if value is not None:
+            from feeds.rules import compile_selector
+
+            compile_selector(value)
+        return value
+
+    @field_validator("strip_params")
+    @classmethod
+    def _globs(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        if value is not None:
+            from feeds.rules import compile_glob
+
+            compile_glob(value)
+        return value
+
+    @field_validator("categories")
+    @classmethod
+    def _slugs(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        for slug in value or ():
+            if not SLUG_RE.match(slug):
+                raise ValueError(f"{slug!r} is not a category slug (a-z, 0-9, _ and - only)")
+        return value
+
+    @model_validator(mode="after")
+    def _has_action(self) -> RuleConfig:
+        if not any(getattr(self, action) for action in _ACTIONS):
+            raise ValueError(f"a rule needs at least one action: {', '.join(_ACTIONS)}")
+        return self
+
+    def spec(self) -> dict[str, Any]:
+        """The rule as feeds/rules.py compiles it (and fingerprints it): set keys only."""
+        return self.model_dump(by_alias=True, exclude_none=True)
+
+
 class SchedulerConfig(_Strict):
     local_interval: Duration = 60.0
     jitter: float = Field(0.1, ge=0, le=1)
@@ -242,6 +326,7 @@ class Config(_Strict):
     fetch: FetchConfig = FetchConfig()
     websub: WebSubConfig | None = None
     webhooks: tuple[WebhookConfig, ...] = ()
+    rules: tuple[RuleConfig, ...] = ()
     scheduler: SchedulerConfig = SchedulerConfig()
     base_dir: str = "."  # set by load(): the config file's folder
     path: str = "config.yaml"  # set by load()
@@ -264,6 +349,26 @@ class Config(_Strict):
             raise ValueError(
                 f"source names must be unique across local and remote; repeated: {', '.join(duplicates)}"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _rule_scopes(self) -> Config:
+        """A rule's ``sources`` name configured sources (a typo would silently match nothing), and
+        the categories it adds have safe slugs."""
+        from feeds.slugs import CategoryResolver, UnsafeCategory
+
+        names = set(self.priorities)
+        resolver = CategoryResolver(self.categories)
+        for index, rule in enumerate(self.rules):
+            where = f"rules[{index}]" + (f" ({rule.name})" if rule.name else "")
+            unknown = sorted(set(rule.sources or ()) - names)
+            if unknown:
+                raise ValueError(f"{where}.sources: no source named {', '.join(map(repr, unknown))}")
+            for name in rule.add_categories or ():
+                try:
+                    resolver.resolve(name)
+                except UnsafeCategory as exc:
+                    raise ValueError(f"{where}.add_categories: {exc}") from None
         return self
 
     @property
@@ -314,7 +419,7 @@ def load(path: str | Path) -> Config:
     try:
         config = Config.model_validate(raw)
     except ValidationError as exc:
-        raise _config_error(str(config_path), exc) from None
+        raise _config_error(str(config_path), exc, raw) from None
     return _with_secrets(config)
 
 
@@ -391,19 +496,34 @@ def _secret_problem(secret: str) -> str | None:
     return None if key else "empty key after the whsec_ prefix"
 
 
-def _config_error(path: str, exc: ValidationError) -> ConfigError:
+def _config_error(path: str, exc: ValidationError, raw: dict[str, Any] | None = None) -> ConfigError:
     """The first validation error as one line: the dotted key and a plain reason."""
     error = exc.errors()[0]
-    location = _dotted(error["loc"])
+    location = _named_rule(_dotted(error["loc"]), error["loc"], raw or {})
     if error["type"] == "extra_forbidden":
         return ConfigError(path, f"unknown key{_suggestion(error['loc'])}", key=location)
     reason = error["msg"].removeprefix("Value error, ")
     return ConfigError(path, reason, key=location)
 
 
+def _named_rule(location: str, loc: tuple[int | str, ...], raw: dict[str, Any]) -> str:
+    """``rules[N] (name)``: the operator knows a rule by its name, when it has one."""
+    if len(loc) < 2 or loc[0] != "rules" or not isinstance(loc[1], int):
+        return location
+    rules = raw.get("rules")
+    rule = rules[loc[1]] if isinstance(rules, list) and loc[1] < len(rules) else None
+    name = rule.get("name") if isinstance(rule, dict) else None
+    if not isinstance(name, str) or not name:
+        return location
+    where = f"rules[{loc[1]}]"
+    return location.replace(where, f"{where} ({name})", 1)
+
+
 def _dotted(loc: tuple[int | str, ...]) -> str:
     out = ""
     for part in loc:
+        if part == "[key]":  # pydantic's marker for "the key of this mapping" (the key is named already)
+            continue
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out
 

@@ -180,47 +180,54 @@ def decide(
     priorities: Priorities,
     now: datetime,
 ) -> Decision:
-    """Store ``incoming`` into the entry ``stored`` whose copies are ``copies`` (both for its key).
+    """Store ``incoming`` (after the rules) into the entry ``stored`` whose copies are ``copies``
+    (both for its key; ``copies`` includes those a rule dropped).
 
-    New when the key has no entry; updated when what the entry shows changes; else a duplicate (a
-    lower-priority copy whose text changed lands here: kept, but nothing a reader sees moves).
+    New when the entry comes into the feeds; updated when what it shows changes; dropped when a rule
+    dropped the incoming copy; else a duplicate (a lower-priority copy whose text changed lands here:
+    kept, but nothing a reader sees moves).
     """
-    if stored is None and not copies:  # a new item: its one copy makes the entry
-        first = first_version(incoming, now)
-        return Decision(
-            incoming.key,
-            Outcome.NEW,
-            first,
-            combine(incoming.key, [first], priorities),
-            "entry.created",
-            (first,),
-        )
     old = next((c for c in copies if (c.source, c.item_id) == (incoming.source, incoming.item_id)), None)
     copy = revise(old, incoming, now)
     if copy is None and stored is not None:
         return Decision(incoming.key, Outcome.DUPLICATE, None, None, None)
     current = copy or old
-    kept = [c for c in copies if c is not old] + ([current] if current else [])
-    entry = combine(incoming.key, kept, priorities)
-    if stored is None:
-        return Decision(incoming.key, Outcome.NEW, copy, entry, "entry.created", tuple(kept))
-    if not shown_changed(stored, entry):
-        moved = entry if entry.canonical != stored.canonical else None
-        return Decision(incoming.key, Outcome.DUPLICATE, copy, moved, None, tuple(kept))
-    return Decision(incoming.key, Outcome.UPDATED, copy, entry, "entry.updated", tuple(kept))
+    assert current is not None, "revise gives a copy when there was none"
+    everyone = [c for c in copies if c is not old] + [current]
+    entry, event = settle(stored, incoming.key, everyone, priorities)
+    kept = tuple(c for c in everyone if c.dropped_by is None)
+    if current.dropped_by is not None:
+        outcome = Outcome.DROPPED
+    elif event == "entry.created":
+        outcome = Outcome.NEW
+    elif event == "entry.updated":
+        outcome = Outcome.UPDATED
+    else:
+        outcome = Outcome.DUPLICATE
+    return Decision(incoming.key, outcome, copy, entry, event, kept)
 
 
-def recompute(stored: StoredEntry, copies: Sequence[Copy], priorities: Priorities) -> StoredEntry | None:
-    """The entry again after its copies or the priorities changed; None when nothing about it changed
-    (what it shows, or which copy it shows it from).
+def settle(
+    stored: StoredEntry | None, key: str, copies: Sequence[Copy], priorities: Priorities
+) -> tuple[StoredEntry | None, str | None]:
+    """The entry ``copies`` make now (those a rule dropped included), and the webhook event that
+    announces the change; ``(None, None)`` when nothing about the entry changed.
 
-    An entry whose copies are all gone (its posts deleted) keeps what it showed: feeds keep history.
+    An entry whose every copy a rule dropped leaves the feeds (it is kept, hidden, so a rule change
+    can bring it back): ``entry.deleted`` if it was in them, ``entry.created`` when it comes back.
+    Besides what it shows, a change of the copy it shows it from is a change to store (no event).
     """
-    if not copies:
-        return None
-    entry = combine(stored.key, copies, priorities)
-    changed = shown_changed(stored, entry) or entry.canonical != stored.canonical
-    return entry if changed else None
+    kept = [copy for copy in copies if copy.dropped_by is None]
+    if not kept:
+        if stored is None:
+            return replace(combine(key, copies, priorities), hidden=True), None
+        return (None, None) if stored.hidden else (replace(stored, hidden=True), "entry.deleted")
+    entry = combine(key, kept, priorities)
+    if stored is None or stored.hidden:
+        return entry, "entry.created"
+    if shown_changed(stored, entry):
+        return entry, "entry.updated"
+    return (entry, None) if entry.canonical != stored.canonical else (None, None)
 
 
 # ---- near-duplicates -----------------------------------------------------------------------------
@@ -342,3 +349,18 @@ def _name(copy: Copy) -> str:
 
 def _when(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def explain_rules(entry: StoredEntry, copies: Sequence[Copy]) -> list[str]:
+    """What the content rules did to the entry's copies (``feeds explain``)."""
+    lines = []
+    if entry.hidden:
+        lines.append(f"{entry.key}: in no feed, as a rule dropped every copy (they stay stored).")
+    for copy in sorted(copies, key=lambda c: (c.source, c.item_id)):
+        if copy.dropped_by is not None:
+            lines.append(f"Not part of it: {_name(copy)}, dropped by rule {copy.dropped_by}.")
+        elif copy.original is not None:
+            fields = [name for name in ("title", "link", "content", "author", "categories")
+                      if getattr(copy.original, name) != getattr(copy.text, name)]  # fmt: skip
+            lines.append(f"Rules rewrote the {', '.join(fields)} of {_name(copy)}.")
+    return lines

@@ -72,6 +72,19 @@ class Category:
 
 @pickled_as_call
 @dataclass(frozen=True, slots=True)
+class Text:
+    """The part of a copy that rules read and may rewrite (``feeds/rules.py``); categories are slugs."""
+
+    title: str
+    link: str | None
+    content: str
+    author: str | None
+    tags: tuple[str, ...]
+    categories: tuple[str, ...]
+
+
+@pickled_as_call
+@dataclass(frozen=True, slots=True)
 class Entry:
     """A normalized item from one source: UTC dates, clean absolute HTML, its news-item key."""
 
@@ -94,6 +107,14 @@ class Entry:
     raw_date: str | None = None
     date_is_fetch_time: bool = False
     title_key: str = ""  # the normalized title near-duplicates match on; "" when it has an infoCode
+    # What the rules made of it: the rule that dropped it (stored, but in no entry), and its text as
+    # the source sent it when a rule rewrote any of it. Key, digest and title_key stay the source's.
+    dropped_by: str | None = None
+    original: Text | None = None
+
+    @property
+    def text(self) -> Text:
+        return Text(self.title, self.link, self.content, self.author, self.tags, self.slugs)
 
     @property
     def slugs(self) -> tuple[str, ...]:
@@ -105,10 +126,12 @@ class Entry:
 
 @dataclass(frozen=True, slots=True)
 class Copy:
-    """One source's latest copy of a news item, as the store keeps it (normalized, before rules).
+    """One source's latest copy of a news item, as the store keeps it: normalized, after the rules,
+    with the text as it came in (``original``) where a rule rewrote it.
 
     ``updated`` is this version's time (see ``merge.revise``), ``first_seen`` when the store first
-    had a copy of this item from this source: both are what ranks and dates the merged entry.
+    had a copy of this item from this source: both are what ranks and dates the merged entry. A copy
+    a rule dropped (``dropped_by``) is kept, so a rule change can bring it back, but is in no entry.
     """
 
     key: str
@@ -129,6 +152,17 @@ class Copy:
     raw_date: str | None = None
     date_is_fetch_time: bool = False
     title_key: str = ""
+    dropped_by: str | None = None
+    original: Text | None = None
+
+    @property
+    def text(self) -> Text:
+        return Text(self.title, self.link, self.content, self.author, self.tags, self.categories)
+
+    @property
+    def as_sent(self) -> Text:
+        """The text as the source sent it, before any rule."""
+        return self.text if self.original is None else self.original
 
     @classmethod
     def of(
@@ -153,6 +187,8 @@ class Copy:
             raw_date=entry.raw_date,
             date_is_fetch_time=entry.date_is_fetch_time,
             title_key=entry.title_key,
+            dropped_by=entry.dropped_by,
+            original=entry.original,
         )
 
     def shown(self) -> tuple[object, ...]:
@@ -167,6 +203,7 @@ class Copy:
             self.published,
             self.categories,
             self.tags,
+            self.dropped_by,
         )
 
 
@@ -188,6 +225,7 @@ class StoredEntry:
     sources: tuple[str, ...]
     content_hash: str  # the canonical copy's digest of its text
     canonical: tuple[str, str] = ("", "")  # (source, item id) of the copy whose text it shows
+    hidden: bool = False  # rules dropped every copy: stored, but in no feed
 
     def shown(self) -> tuple[object, ...]:
         """Everything the feeds and webhooks show of the entry (not which sources carried it)."""
@@ -230,6 +268,7 @@ class Outcome(enum.Enum):
     NEW = "new"
     UPDATED = "updated"
     DUPLICATE = "duplicate"
+    DROPPED = "dropped"  # a rule dropped the copy (kept in the store, in no entry)
 
 
 @pickled_as_call

@@ -60,8 +60,10 @@ _SURROGATES = re.compile(r"[\ud800-\udfff]")
 _TITLE_SOURCE_MAX = 64 * TITLE_MAX  # markup read for a title or an author (bounded work)
 _REFERENCE_MAX = 40  # characters of the longest character reference (&CounterClockwiseContourIntegral;)
 _ALLOWED_TAGS = nh3.ALLOWED_TAGS | {"video", "audio", "source", "picture", "section"}
+# ``class`` is kept (it cannot carry script) so that rules can select site chrome by it (``p.em_media``).
 _ALLOWED_ATTRIBUTES = {
     **nh3.ALLOWED_ATTRIBUTES,
+    "*": {"class"},
     "a": {"href", "hreflang", "title"},
     "img": {"src", "alt", "title", "width", "height", "style"},  # style: only a pixel's, see _filter
     "video": {"src", "poster", "controls", "width", "height"},

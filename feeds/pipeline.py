@@ -18,7 +18,7 @@ from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from feeds import emit
+from feeds import emit, rules
 from feeds.config import Config, LocalSource
 from feeds.errors import ItemError
 from feeds.merge import Decision, MergePolicy
@@ -63,8 +63,19 @@ def merge_policy(config: Config) -> MergePolicy:
 
 
 def remerge(config: Config, store: Store, now: datetime) -> int:
-    """Re-merge every entry if the priorities changed since the last merge (no fetching needed)."""
-    return store.entries.remerge_if_policy_changed(merge_policy(config), now, bool(config.webhooks))
+    """Re-apply the rules to every stored copy if they changed since they were last applied, and
+    re-merge every entry if the priorities did: a config change takes effect without fetching."""
+    policy, notify = merge_policy(config), bool(config.webhooks)
+    reapplied = store.entries.reapply_rules(rules.from_config(config), policy, now, notify)
+    if reapplied is not None and reapplied.copies:
+        log.info(
+            "rules changed: re-applied to %d stored copies, %d rewritten or dropped, %d entries changed",
+            reapplied.copies,
+            reapplied.rewritten,
+            reapplied.entries,
+        )
+    changed = store.entries.remerge_if_policy_changed(policy, now, notify)
+    return changed + (reapplied.entries if reapplied else 0)
 
 
 class Tally:
@@ -79,8 +90,12 @@ class Tally:
         self.unchanged = 0
 
     def stored(self, decision: Decision) -> None:
-        """Count one stored copy; a change to its entry touches its categories' feeds and ``all``."""
+        """Count one stored copy; a change to its entry touches its categories' feeds and ``all``.
+        A copy a rule dropped counts as skipped (read, stored, in no feed)."""
         self.outcomes[decision.outcome] += 1
+        if decision.outcome is Outcome.DROPPED:
+            rule = decision.copy.dropped_by if decision.copy else None
+            self.skip(decision.key, f"dropped by rule {rule}")
         if decision.entry is not None:
             self.touched.add(ALL)
             self.touched.update(decision.entry.categories)
@@ -190,6 +205,7 @@ class PostContext:
     site_url: str
     resolver: CategoryResolver
     now: datetime
+    rules: rules.RuleSet = rules.NO_RULES
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,7 +235,7 @@ def prepare_post(context: PostContext, task: tuple[PostFile, FileState | None]) 
             return PreparedPost(digest)
         if context.default_category and not data.categories:
             data = replace(data, categories=(context.default_category,))
-        entry = normalize(data, context.resolver, context.site_url, context.now)
+        entry = context.rules.apply_to_entry(normalize(data, context.resolver, context.site_url, context.now))
     except ItemError as exc:
         return PreparedPost(digest, failure=ItemFailure(context.source, location, exc.reason, exc.line))
     return PreparedPost(digest, entry=entry)
@@ -244,7 +260,13 @@ def _ingest_folder(
         tally.failed(failure)
         return tally.summary()
     context = PostContext(
-        name, source.timezone or config.site.timezone, source.category, config.site.url, resolver, now
+        name,
+        source.timezone or config.site.timezone,
+        source.category,
+        config.site.url,
+        resolver,
+        now,
+        rules.from_config(config),
     )
     known = store.entries.file_index(name)
     failing = store.entries.failing_locations(name)
@@ -364,6 +386,7 @@ class NormalizeContext:
     resolver: CategoryResolver
     site_url: str
     now: datetime
+    rules: rules.RuleSet = rules.NO_RULES
 
 
 def normalize_items(context: NormalizeContext, items: tuple[EntryData, ...]) -> list[Entry | ItemFailure]:
@@ -371,7 +394,8 @@ def normalize_items(context: NormalizeContext, items: tuple[EntryData, ...]) -> 
     out: list[Entry | ItemFailure] = []
     for data in items:
         try:
-            out.append(normalize(data, context.resolver, context.site_url, context.now))
+            entry = normalize(data, context.resolver, context.site_url, context.now)
+            out.append(context.rules.apply_to_entry(entry))
         except ItemError as exc:
             out.append(ItemFailure(data.source, exc.location, exc.reason))
     return out
@@ -405,7 +429,9 @@ async def ingest_remote(
     Nothing waits on the network inside a transaction.
     """
     now = now or utcnow()
-    context = NormalizeContext(CategoryResolver(config.categories), config.site.url, now)
+    context = NormalizeContext(
+        CategoryResolver(config.categories), config.site.url, now, rules.from_config(config)
+    )
     normalized: dict[str, list[Entry | ItemFailure]] = {}  # by source name, until stored
     summary = RunSummary()
     policy = merge_policy(config)

@@ -195,13 +195,39 @@ def test_a_copy_migrated_without_its_text_takes_its_first_real_version_dates() -
     assert decision.copy is not None and decision.copy.updated == T0
 
 
-def test_recompute_follows_new_priorities() -> None:
+def test_settle_follows_new_priorities() -> None:
     stored, copies = store_all([LOCAL, REMOTE])
     assert stored is not None
-    assert merge.recompute(stored, copies, PRIORITIES) is None
-    flipped = merge.recompute(stored, copies, {"posts": 1, "cls": 50})
-    assert flipped is not None and flipped.link == REMOTE.link
-    assert merge.recompute(stored, [], PRIORITIES) is None  # no copies left: keep history
+    assert merge.settle(stored, stored.key, copies, PRIORITIES) == (None, None)
+    flipped, event = merge.settle(stored, stored.key, copies, {"posts": 1, "cls": 50})
+    assert flipped is not None and flipped.link == REMOTE.link and event == "entry.updated"
+
+
+def test_an_entry_whose_every_copy_a_rule_dropped_leaves_the_feeds_and_can_come_back() -> None:
+    stored, copies = store_all([LOCAL, REMOTE])
+    assert stored is not None
+    dropped = [replace(copy, dropped_by="promo") for copy in copies]
+    hidden, event = merge.settle(stored, stored.key, dropped, PRIORITIES)
+    assert hidden is not None and hidden.hidden and event == "entry.deleted"
+    assert merge.settle(hidden, stored.key, dropped, PRIORITIES) == (None, None)  # already out
+    back, event = merge.settle(hidden, stored.key, copies, PRIORITIES)
+    assert back is not None and not back.hidden and event == "entry.created"
+
+
+def test_a_dropped_copy_is_not_part_of_the_entry() -> None:
+    stored, copies = store_all([LOCAL, REMOTE])
+    assert stored is not None
+    without_local = [replace(c, dropped_by="no-posts") if c.source == "posts" else c for c in copies]
+    entry, event = merge.settle(stored, stored.key, without_local, PRIORITIES)
+    assert entry is not None and entry.link == REMOTE.link and entry.sources == ("cls",)
+    assert event == "entry.updated"
+
+
+def test_a_new_copy_a_rule_dropped_is_stored_hidden_and_announced_to_nobody() -> None:
+    decision = merge.decide(None, [], replace(LOCAL, dropped_by="promo"), PRIORITIES, RUN)
+    assert decision.outcome is Outcome.DROPPED and decision.event is None
+    assert decision.entry is not None and decision.entry.hidden
+    assert decision.copy is not None and decision.copy.dropped_by == "promo"
 
 
 def test_policy_fingerprint_tracks_priorities_only() -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from feeds import merge
 from feeds.merge import Decision, MergePolicy, NearCandidate
-from feeds.model import Category, Copy, Entry, ItemFailure, Outcome, StoredEntry
+from feeds.model import Category, Copy, Entry, ItemFailure, Outcome, StoredEntry, Text
+from feeds.rules import RuleSet
 from feeds.timefmt import iso, parse_iso
 
 if TYPE_CHECKING:
@@ -24,12 +25,12 @@ if TYPE_CHECKING:
 
 _ENTRY_COLUMNS = (
     "key, info_code, title, link, summary, author, published, updated, categories, tags, content_hash, "
-    "canonical_source, canonical_item_id"
+    "canonical_source, canonical_item_id, hidden"
 )
 # An entry with the text of its canonical copy (stored only there).
 _SELECT_ENTRY = (
     "SELECT e.key, e.info_code, e.title, e.link, COALESCE(c.content, ''), e.summary, e.author, e.published, "
-    "e.updated, e.categories, e.tags, e.content_hash, e.canonical_source, e.canonical_item_id "
+    "e.updated, e.categories, e.tags, e.content_hash, e.canonical_source, e.canonical_item_id, e.hidden "
     "FROM entries AS e LEFT JOIN copies AS c "
     "ON c.key = e.key AND c.source = e.canonical_source AND c.item_id = e.canonical_item_id"
 )
@@ -53,24 +54,32 @@ _COPY_COLUMNS = ", ".join(
         "raw_date",
         "date_is_fetch_time",
         "title_key",
+        "dropped_by",
+        "original",
     ]
 )
 
-_INSERT_ENTRY = f"INSERT INTO entries ({_ENTRY_COLUMNS}, first_seen) VALUES ({', '.join('?' * 14)})"
+_INSERT_ENTRY = f"INSERT INTO entries ({_ENTRY_COLUMNS}, first_seen) VALUES ({', '.join('?' * 15)})"
 _UPDATE_ENTRY = (
     "UPDATE entries SET info_code = ?, title = ?, link = ?, summary = ?, author = ?, published = ?, "
-    "updated = ?, categories = ?, tags = ?, content_hash = ?, canonical_source = ?, canonical_item_id = ? "
-    "WHERE key = ?"
+    "updated = ?, categories = ?, tags = ?, content_hash = ?, canonical_source = ?, canonical_item_id = ?, "
+    "hidden = ? WHERE key = ?"
 )
 _UPSERT_COPY = (
-    f"INSERT INTO copies ({_COPY_COLUMNS}, last_seen) VALUES ({', '.join('?' * 19)}) "
+    f"INSERT INTO copies ({_COPY_COLUMNS}, last_seen) VALUES ({', '.join('?' * 21)}) "
     "ON CONFLICT (source, item_id, key) DO UPDATE SET info_code = excluded.info_code, "
     "title = excluded.title, link = excluded.link, content = excluded.content, "
     "summary = excluded.summary, author = excluded.author, published = excluded.published, "
     "updated = excluded.updated, categories = excluded.categories, tags = excluded.tags, "
     "content_hash = excluded.content_hash, raw_date = excluded.raw_date, "
     "date_is_fetch_time = excluded.date_is_fetch_time, title_key = excluded.title_key, "
-    "first_seen = excluded.first_seen, last_seen = excluded.last_seen, retired = 0"
+    "first_seen = excluded.first_seen, last_seen = excluded.last_seen, retired = 0, "
+    "dropped_by = excluded.dropped_by, original = excluded.original"
+)
+# A copy's text as the rules left it, for re-applying changed rules (``reapply_rules``).
+_REWRITE_COPY = (
+    "UPDATE copies SET title = ?, link = ?, content = ?, author = ?, categories = ?, dropped_by = ?, "
+    "original = ? WHERE rowid = ?"
 )
 _INSERT_CATEGORY = "INSERT INTO entry_categories (slug, key, published) VALUES (?, ?, ?)"
 # Stored copies a new copy without an infoCode may be a near-duplicate of (merge.near_duplicate_of).
@@ -87,6 +96,12 @@ _LOOKUP = (
     f"UNION ALL {NEAR_CANDIDATES.replace('SELECT c.key', 'SELECT 2, c.key', 1)}"
 )
 _FINGERPRINT = "merge_fingerprint"
+_RULES_FINGERPRINT = "rules_fingerprint"
+_REAPPLY_BATCH = 2000  # stored copies read at a time when rules are re-applied
+_REAPPLY_SELECT = (
+    "SELECT rowid, title, link, content, author, tags, categories, source, dropped_by, original, key "
+    "FROM copies WHERE rowid > ? ORDER BY rowid LIMIT ?"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +111,25 @@ class _Found:
     homes: dict[str, str]  # key → digest of this source's copy of the item (one key, but after a key change)
     exists: bool  # an entry has the copy's own key
     near: list[NearCandidate]
+
+
+@dataclass(frozen=True, slots=True)
+class Reapplied:
+    """What re-applying changed rules did: copies read, copies rewritten, entries changed."""
+
+    copies: int
+    rewritten: int
+    entries: int
+
+
+@dataclass(frozen=True, slots=True)
+class StoredText:
+    """One stored copy's text as its source sent it: what ``feeds rules test`` runs the rules on."""
+
+    key: str
+    source: str
+    item_id: str
+    text: Text
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,11 +154,14 @@ class EntryRepo:
         entry = self._row(key)
         return None if entry is None else self._with_sources(entry)
 
-    def copies(self, key: str) -> list[Copy]:
+    def copies(self, key: str, dropped: bool = False) -> list[Copy]:
         """Every source's copy of the entry, in no particular order (``merge.ranked`` orders them).
-        A copy its source dropped (retired) is no longer one of them."""
-        rows = self._conn.execute(f"SELECT {_COPY_COLUMNS} FROM copies WHERE key = ? AND retired = 0", (key,))
-        return [_copy_from_row(row) for row in rows]
+        A copy its source dropped (retired) is no longer one of them; one a rule dropped is only
+        with ``dropped`` (it is stored, but not part of the entry)."""
+        sql = f"SELECT {_COPY_COLUMNS} FROM copies WHERE key = ? AND retired = 0"
+        if not dropped:
+            sql += " AND dropped_by IS NULL"
+        return [_copy_from_row(row) for row in self._conn.execute(sql, (key,))]
 
     def apply(self, entry: Entry, now: datetime, policy: MergePolicy, notify: bool = True) -> Decision:
         """Store one source's copy and re-merge its entry as ``merge.decide`` says. Call inside a
@@ -147,7 +184,7 @@ class EntryRepo:
             stored = self._row(entry.key) if entry.key != natural_key and not moved else None
         for key in found.homes.keys() - {entry.key}:  # a source's item has one copy: it leaves its old entry
             self.forget_copy(key, entry.source, entry.item_id, policy, now, notify)
-        copies = self.copies(entry.key) if stored is not None else moved
+        copies = self.copies(entry.key, dropped=True) if stored is not None else moved
         decision = merge.decide(stored, copies, entry, policy.priorities, now)
         self._carry_out(decision, stored, policy, now, notify)
         for copy in moved:  # an entry renamed to this copy's key: its copies follow, after its row
@@ -165,6 +202,20 @@ class EntryRepo:
             self._write_copy(decision.copy, now)
         if decision.event is not None and decision.entry is not None and notify:
             self._announce(decision.event, decision.entry, decision.copies, policy, now)
+
+    def _announce(
+        self, event_type: str, entry: StoredEntry, copies: Sequence[Copy], policy: MergePolicy, now: datetime
+    ) -> None:
+        """Queue the event with the entry as ``feeds entries --json`` prints it, from copies at hand.
+        An entry leaving the feeds is announced only to consumers that were told it was there."""
+        if event_type == "entry.deleted" and not self._ever_announced(entry.key):
+            return
+        data = entry.to_json(merge.copies_json(copies, policy.priorities))
+        self._queue_event(event_type, entry, data, now)
+
+    def _ever_announced(self, key: str) -> bool:
+        row = self._conn.execute("SELECT 1 FROM events WHERE entry_key = ? LIMIT 1", (key,)).fetchone()
+        return row is not None
 
     def _lookup(self, entry: Entry, policy: MergePolicy) -> _Found:
         """One read for what the merge needs to know before anything else (see ``_LOOKUP``)."""
@@ -223,7 +274,7 @@ class EntryRepo:
     def _take_apart(self, key: str, new_key: str) -> list[Copy]:
         """Remove an entry that is about to be stored under ``new_key``: its unsent events go, its
         post files will point at the new key, and its copies are handed back, renamed."""
-        copies = [replace(copy, key=new_key) for copy in self.copies(key)]
+        copies = [replace(copy, key=new_key) for copy in self.copies(key, dropped=True)]
         self._conn.execute("DELETE FROM events WHERE entry_key = ?", (key,))
         self._conn.execute("DELETE FROM entries WHERE key = ?", (key,))  # its copies and category rows too
         self._conn.execute("UPDATE files SET entry_key = ? WHERE entry_key = ?", (new_key, key))
@@ -249,10 +300,11 @@ class EntryRepo:
             _dumps_strings(entry.tags),
             entry.content_hash,
             *entry.canonical,
+            int(entry.hidden),
         )
         if before is None:
             self._conn.execute(_INSERT_ENTRY, (entry.key, *values, iso(now)))
-            added: Iterable[str] = entry.categories
+            added: Iterable[str] = () if entry.hidden else entry.categories
         else:
             self._conn.execute(_UPDATE_ENTRY, (*values, entry.key))
             added = self._drop_category_rows(entry, before)
@@ -261,10 +313,11 @@ class EntryRepo:
 
     def _drop_category_rows(self, entry: StoredEntry, before: StoredEntry) -> Iterable[str]:
         """Remove the category rows an updated entry no longer has; returns the slugs to add. A copy
-        that only brings a new category (the usual cross-source case) touches that one row."""
-        if before.published != entry.published:  # every row carries the date: rewrite them all
+        that only brings a new category (the usual cross-source case) touches that one row. A hidden
+        entry has none: it is in no feed."""
+        if entry.hidden or before.hidden or before.published != entry.published:
             self._conn.execute("DELETE FROM entry_categories WHERE key = ?", (entry.key,))
-            return entry.categories
+            return () if entry.hidden else entry.categories
         for slug in set(before.categories) - set(entry.categories):
             self._conn.execute("DELETE FROM entry_categories WHERE key = ? AND slug = ?", (entry.key, slug))
         return [slug for slug in entry.categories if slug not in before.categories]
@@ -291,6 +344,8 @@ class EntryRepo:
                 copy.raw_date,
                 int(copy.date_is_fetch_time),
                 copy.title_key,
+                copy.dropped_by,
+                _original_json(copy),
                 iso(now),
             ),
         )
@@ -313,20 +368,111 @@ class EntryRepo:
         )
         return changed
 
-    def _remerge(self, key: str, policy: MergePolicy, now: datetime, notify: bool) -> bool:
-        stored = self._row(key)
+    def _remerge(
+        self,
+        key: str,
+        policy: MergePolicy,
+        now: datetime,
+        notify: bool,
+        before: StoredEntry | None = None,
+        history: bool = False,
+    ) -> bool:
+        """Compute the entry again from its stored copies (see ``merge.settle``); True when what the
+        feeds show of it changed. ``before``: the entry as it was, when its copies were rewritten
+        since it was read. With no copies left, the entry stays as it was, unless ``history``: then
+        it is shown from the copy it kept (rewritten by changed rules), on its own date."""
+        stored = before or self._row(key)
         if stored is None:
             return False
-        copies = self.copies(key)
-        entry = merge.recompute(stored, copies, policy.priorities)
+        copies = self.copies(key, dropped=True)
+        if not copies and history:
+            copies = [replace(copy, published=stored.published) for copy in self._kept_for_history(key)]
+        if not copies:
+            return False
+        entry, event = merge.settle(stored, key, copies, policy.priorities)
         if entry is None:
             return False
         self._write_entry(entry, stored, now)
-        if not merge.shown_changed(stored, entry):
+        if event is None:
             return False  # the same text from another copy
         if notify:
-            self._announce("entry.updated", entry, copies, policy, now)
+            kept = [copy for copy in copies if copy.dropped_by is None]
+            self._announce(event, entry, kept, policy, now)
         return True
+
+    def _kept_for_history(self, key: str) -> list[Copy]:
+        sql = f"SELECT {_COPY_COLUMNS} FROM copies WHERE key = ? AND retired = 1"
+        return [_copy_from_row(row) for row in self._conn.execute(sql, (key,))]
+
+    # ---- rules -----------------------------------------------------------------------------
+
+    def reapply_rules(
+        self, rules: RuleSet, policy: MergePolicy, now: datetime, notify: bool
+    ) -> Reapplied | None:
+        """Re-apply the rules to every stored copy, from its text as sent, when they differ from the
+        rules the copies were stored under (a fingerprint in ``meta``); then re-merge the entries
+        whose copies changed. None when the rules are the same.
+
+        One transaction: a run killed midway leaves the copies as they were and the old fingerprint,
+        so the next run re-applies them all.
+        """
+        row = self._conn.execute("SELECT value FROM meta WHERE name = ?", (_RULES_FINGERPRINT,)).fetchone()
+        if row is not None and row[0] == rules.fingerprint:
+            return None
+        seen = rewritten = changed = 0
+        with self._store.transaction():
+            if row is not None or rules:  # a store never ruled has nothing to re-apply with no rules
+                self.save_categories(rules.categories)
+                before: dict[str, StoredEntry | None] = {}
+                for batch in self._copy_batches():
+                    seen += len(batch)
+                    updates = [update for update in (_reruled(rules, row) for row in batch) if update]
+                    for update in updates:
+                        key = update[-1]
+                        if key not in before:
+                            before[key] = self._row(key)
+                    self._conn.executemany(_REWRITE_COPY, [update[:-1] for update in updates])
+                    rewritten += len(updates)
+                for key, entry in sorted(before.items()):
+                    changed += self._remerge(key, policy, now, notify, before=entry, history=True)
+            self._set_meta(_RULES_FINGERPRINT, rules.fingerprint)
+        return Reapplied(seen, rewritten, changed)
+
+    def _copy_batches(self) -> Iterator[list[tuple[Any, ...]]]:
+        last = 0
+        while True:
+            rows = self._conn.execute(_REAPPLY_SELECT, (last, _REAPPLY_BATCH)).fetchall()
+            if not rows:
+                return
+            last = rows[-1][0]
+            yield rows
+
+    def stored_texts(
+        self, source: str | None = None, category: str | None = None, limit: int | None = None
+    ) -> Iterator[StoredText]:
+        """Every stored copy's text as its source sent it (``feeds rules test``), by key."""
+        sql = (
+            "SELECT key, source, item_id, title, link, content, author, tags, categories, original "
+            "FROM copies WHERE (? IS NULL OR source = ?) "
+            "AND (? IS NULL OR EXISTS (SELECT 1 FROM json_each(copies.categories) WHERE value = ?)) "
+            "ORDER BY key, source, item_id"
+        )
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        for key, name, item_id, *text, original in self._conn.execute(
+            sql, (source, source, category, category)
+        ):
+            shown = _text_from_row(text)
+            yield StoredText(
+                key, name, item_id, shown if original is None else _original_text(shown, original)
+            )
+
+    def _set_meta(self, name: str, value: str) -> None:
+        self._conn.execute(
+            "INSERT INTO meta (name, value) VALUES (?, ?) "
+            "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+            (name, value),
+        )
 
     def remerge_if_policy_changed(self, policy: MergePolicy, now: datetime, notify: bool) -> int:
         """Re-merge every entry when the priorities differ from the last merge's: a config change
@@ -344,11 +490,7 @@ class EntryRepo:
             ]
             for key in keys:
                 changed += self._remerge(key, policy, now, notify)
-            self._conn.execute(
-                "INSERT INTO meta (name, value) VALUES (?, ?) "
-                "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-                (_FINGERPRINT, policy.fingerprint),
-            )
+            self._set_meta(_FINGERPRINT, policy.fingerprint)
         return changed
 
     def dirty_feeds(self) -> set[str]:
@@ -361,7 +503,7 @@ class EntryRepo:
         """Newest first (published, then key, so ties are ordered the same every time)."""
         limit_sql = "" if limit is None else f" LIMIT {int(limit)}"
         if category is None or category == "all":
-            sql = f"{_SELECT_ENTRY} ORDER BY e.published DESC, e.key{limit_sql}"
+            sql = f"{_SELECT_ENTRY} WHERE e.hidden = 0 ORDER BY e.published DESC, e.key{limit_sql}"
             rows = self._conn.execute(sql).fetchall()
         else:
             sql = (
@@ -373,13 +515,15 @@ class EntryRepo:
         return [self._with_sources(_entry_from_row(row)) for row in rows]
 
     def count(self) -> int:
-        return self._store.db.table("entries").count
+        """Entries in the feeds (not those every copy of which a rule dropped)."""
+        return int(self._conn.execute("SELECT count(*) FROM entries WHERE hidden = 0").fetchone()[0])
 
     def _with_sources(self, entry: StoredEntry) -> StoredEntry:
         names = [
             row[0]
             for row in self._conn.execute(
-                "SELECT DISTINCT source FROM copies WHERE key = ? AND retired = 0 ORDER BY source",
+                "SELECT DISTINCT source FROM copies WHERE key = ? AND retired = 0 AND dropped_by IS NULL "
+                "ORDER BY source",
                 (entry.key,),
             )
         ]
@@ -462,15 +606,8 @@ class EntryRepo:
         """Queue a webhook event carrying the entry as ``feeds entries --json`` prints it."""
         entry = self.get(entry_key)
         assert entry is not None, "add_event follows a write of the same entry"
-        return self._announce(event_type, entry, self.copies(entry_key), policy, now)
-
-    def _announce(
-        self, event_type: str, entry: StoredEntry, copies: Sequence[Copy], policy: MergePolicy, now: datetime
-    ) -> str:
-        """Queue the event with the entry as ``feeds entries --json`` prints it, from copies at hand."""
-        return self._queue_event(
-            event_type, entry, entry.to_json(merge.copies_json(copies, policy.priorities)), now
-        )
+        data = entry.to_json(merge.copies_json(self.copies(entry_key), policy.priorities))
+        return self._queue_event(event_type, entry, data, now)
 
     def to_json(self, entry: StoredEntry, policy: MergePolicy) -> dict[str, object]:
         """The entry with its copies, as ``feeds entries --json`` prints it and webhooks carry it."""
@@ -501,7 +638,7 @@ def _dumps(value: Any) -> str:
 
 def _entry_from_row(row: tuple[Any, ...]) -> StoredEntry:
     (key, info_code, title, link, content, summary, author, published, updated, categories, tags, digest,
-     canonical_source, canonical_item_id) = row  # fmt: skip
+     canonical_source, canonical_item_id, hidden) = row  # fmt: skip
     return StoredEntry(
         key=key,
         info_code=info_code,
@@ -517,13 +654,15 @@ def _entry_from_row(row: tuple[Any, ...]) -> StoredEntry:
         sources=(),
         content_hash=digest,
         canonical=(canonical_source, canonical_item_id),
+        hidden=bool(hidden),
     )
 
 
 def _copy_from_row(row: tuple[Any, ...]) -> Copy:
     (key, source, item_id, info_code, title, link, content, summary, author, published, updated,
-     categories, tags, digest, first_seen, raw_date, fetch_time, title_key) = row  # fmt: skip
-    return Copy(
+     categories, tags, digest, first_seen, raw_date, fetch_time, title_key, dropped_by,
+     original) = row  # fmt: skip
+    copy = Copy(
         key=key,
         source=source,
         item_id=item_id,
@@ -542,4 +681,62 @@ def _copy_from_row(row: tuple[Any, ...]) -> Copy:
         raw_date=raw_date,
         date_is_fetch_time=bool(fetch_time),
         title_key=title_key,
+        dropped_by=dropped_by,
+    )
+    return copy if original is None else replace(copy, original=_original_from_json(copy, original))
+
+
+_ORIGINAL_FIELDS = ("title", "link", "content", "author", "categories")
+
+
+def _original_json(copy: Copy) -> str | None:
+    """The fields a rule rewrote, as the source sent them (the rest are as stored)."""
+    if copy.original is None:
+        return None
+    shown, sent = copy.text, copy.original
+    changed = {
+        name: getattr(sent, name) for name in _ORIGINAL_FIELDS if getattr(sent, name) != getattr(shown, name)
+    }
+    return _dumps(changed) if changed else None
+
+
+def _original_from_json(copy: Copy, text: str) -> Text:
+    return _original_text(copy.text, text)
+
+
+def _text_from_row(row: Sequence[Any]) -> Text:
+    title, link, content, author, tags, categories = row
+    return Text(title, link, content, author, tuple(json.loads(tags)), tuple(json.loads(categories)))
+
+
+def _original_text(shown: Text, original: str) -> Text:
+    changed = json.loads(original)
+    if "categories" in changed:
+        changed["categories"] = tuple(changed["categories"])
+    return replace(shown, **changed)
+
+
+def _reruled(rules: RuleSet, row: Sequence[Any]) -> tuple[Any, ...] | None:
+    """The ``_REWRITE_COPY`` parameters (and the key) of a stored copy the rules now make different;
+    None when they leave it as stored."""
+    rowid, *text, source, dropped_by, original, key = row
+    shown = _text_from_row(text)
+    sent = shown if original is None else _original_text(shown, original)
+    verdict = rules.apply(source, sent)
+    if verdict.text == shown and verdict.dropped_by == dropped_by:
+        return None
+    after = verdict.text
+    changed = {
+        name: getattr(sent, name) for name in _ORIGINAL_FIELDS if getattr(sent, name) != getattr(after, name)
+    }
+    return (
+        after.title,
+        after.link,
+        after.content,
+        after.author,
+        _dumps_strings(after.categories),
+        verdict.dropped_by,
+        _dumps(changed) if changed else None,
+        rowid,
+        key,
     )

@@ -22,7 +22,7 @@ from feeds.timefmt import iso, parse_iso
 if TYPE_CHECKING:
     from feeds.store import Store
 
-ENTRY_EVENTS = frozenset({"entry.created", "entry.updated"})
+ENTRY_EVENTS = frozenset({"entry.created", "entry.updated", "entry.deleted"})
 SOURCE_EVENTS = frozenset({"source.failing", "source.recovered", "source.gone"})
 FAILED_STATUSES = ("dead", "disabled")
 _FAN_OUT_BATCH = 2000

@@ -307,10 +307,29 @@ def _v2(conn: sqlite3.Connection) -> None:
     )
 
 
+V3 = """
+-- Content rules (feeds/rules.py): a copy's text columns hold what the rules made of it; the fields a
+-- rule rewrote are kept as the source sent them in `original`, so a rule change is re-applied to
+-- every stored copy without fetching. A copy a rule dropped stays, in no entry.
+ALTER TABLE copies ADD COLUMN dropped_by TEXT;   -- the rule that dropped it; NULL: kept
+ALTER TABLE copies ADD COLUMN original TEXT;     -- JSON {field: value as sent}; NULL: no rule rewrote it
+-- An entry whose every copy a rule dropped: kept (its copies may come back) but in no feed.
+ALTER TABLE entries ADD COLUMN hidden INTEGER NOT NULL DEFAULT 0;
+DROP TRIGGER entries_inserted_dirty;
+CREATE TRIGGER entries_inserted_dirty AFTER INSERT ON entries WHEN NEW.hidden = 0 BEGIN
+    INSERT OR IGNORE INTO dirty_feeds (slug) VALUES ('all');
+END;
+"""
+
+
+def _v3(conn: sqlite3.Connection) -> None:
+    conn.executescript(f"BEGIN;{V3}")
+
+
 Migration = Callable[[sqlite3.Connection], None]
 
 # Append only: MIGRATIONS[i] takes the database from version i to i + 1.
-MIGRATIONS: list[Migration] = [_v1, _v2]
+MIGRATIONS: list[Migration] = [_v1, _v2, _v3]
 LATEST = len(MIGRATIONS)
 
 # The tables each version must have: checked after its migration, inside its transaction.
@@ -330,3 +349,4 @@ EXPECTED_TABLES: dict[int, frozenset[str]] = {
     ),
 }
 EXPECTED_TABLES[2] = (EXPECTED_TABLES[1] - {"entry_sources"}) | {"copies", "meta"}
+EXPECTED_TABLES[3] = EXPECTED_TABLES[2]
