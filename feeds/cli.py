@@ -167,7 +167,7 @@ def explain(ctx: click.Context, key: str) -> None:
     config = load_config(ctx)
     with open_store(config) as store:
         (entry,) = _one_entry(store, key)
-        copies = store.entries.copies(key, dropped=True)
+        copies = store.entries.copies(key, dropped=True, originals=True)
         kept = [copy for copy in copies if copy.dropped_by is None]
         lines = [] if entry.hidden else merge.explain(entry, kept, config.priorities)
         for line in lines + merge.explain_rules(entry, copies):

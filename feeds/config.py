@@ -230,10 +230,19 @@ MAX_WITH = 1024  # characters of a replacement text (feeds/rules.py bounds how o
 _ACTIONS = ("drop_if", "keep_if", "remove", "replace", "strip_params", "add_categories")
 
 
+def _text(value: str) -> str:
+    """YAML can spell a lone surrogate (``"\\ud800"``); nothing downstream can encode one."""
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        raise ValueError("not valid text (a lone surrogate)") from None
+    return value
+
+
 def _pattern(value: str) -> str:
     from feeds.rules import compile_pattern  # RE2 is loaded only by a config that has rules
 
-    compile_pattern(value)
+    compile_pattern(_text(value))
     return value
 
 
@@ -246,6 +255,13 @@ class ReplaceConfig(_Strict):
     @classmethod
     def _pattern(cls, value: str) -> str:
         return _pattern(value)
+
+    @model_validator(mode="after")
+    def _groups(self) -> ReplaceConfig:
+        from feeds.rules import compile_pattern
+
+        compile_pattern(self.pattern).check_replacement(_text(self.with_))
+        return self
 
 
 class RuleConfig(_Strict):
@@ -277,7 +293,7 @@ class RuleConfig(_Strict):
         if value is not None:
             from feeds.rules import compile_selector
 
-            compile_selector(value)
+            compile_selector(_text(value))
         return value
 
     @field_validator("strip_params")
@@ -286,7 +302,7 @@ class RuleConfig(_Strict):
         if value is not None:
             from feeds.rules import compile_glob
 
-            compile_glob(value)
+            compile_glob([_text(glob) for glob in value])
         return value
 
     @field_validator("categories")

@@ -66,7 +66,10 @@ def remerge(config: Config, store: Store, now: datetime) -> int:
     """Re-apply the rules to every stored copy if they changed since they were last applied, and
     re-merge every entry if the priorities did: a config change takes effect without fetching."""
     policy, notify = merge_policy(config), bool(config.webhooks)
-    reapplied = store.entries.reapply_rules(rules.from_config(config), policy, now, notify)
+    with bulk_gc():
+        reapplied = store.entries.reapply_rules(
+            rules.from_config(config), policy, now, notify, map_rows=ordered_map
+        )
     if reapplied is not None and reapplied.copies:
         log.info(
             "rules changed: re-applied to %d stored copies, %d rewritten or dropped, %d entries changed",

@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import logging
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -33,6 +34,8 @@ if TYPE_CHECKING:
     from lxml.cssselect import CSSSelector
 
     from feeds.config import Config
+
+log = logging.getLogger(__name__)
 
 MATCH_FIELDS = ("title", "content", "link", "author", "tags", "categories")
 REWRITE_FIELDS = ("title", "content", "link", "author")
@@ -78,11 +81,61 @@ class Pattern:
             raise ValueError(f"RE2 cannot compile {source!r}: {reason}") from None
         self.source = source
 
+    def check_replacement(self, replacement: str) -> None:
+        """Refuse a replacement naming a group the pattern lacks (RE2 would fail only on a match)."""
+        for match in _GROUP_REFERENCE.finditer(replacement):
+            name = match.group(1) or match.group(2)
+            known = name in self._regex.groupindex if not name.isdigit() else int(name) <= self._regex.groups
+            if not known:
+                raise ValueError(
+                    f"the replacement refers to group {name}, which {self.source!r} does not have"
+                )
+
     def search(self, text: str) -> bool:
         return self._regex.search(text) is not None
 
     def sub(self, replacement: str, text: str) -> str:
-        return str(self._regex.sub(replacement, text, count=MAX_REPLACEMENTS))
+        """Each match replaced by ``replacement``, where ``\\1`` and ``\\g<name>`` are groups and
+        ``\\\\`` a backslash; everything else is literal text (RE2's own template expansion would
+        read it as Python escapes and garble non-ASCII text)."""
+        parts = _template(replacement)
+        if all(isinstance(part, str) for part in parts):
+            literal = "".join(part for part in parts if isinstance(part, str))
+            return str(self._regex.sub(lambda _: literal, text, count=MAX_REPLACEMENTS))
+
+        def expand(match: Any) -> str:
+            return "".join(part if isinstance(part, str) else (match.group(part.ref) or "") for part in parts)
+
+        return str(self._regex.sub(expand, text, count=MAX_REPLACEMENTS))
+
+
+_GROUP_REFERENCE = re.compile(r"\\(?:g<(\w+)>|(\d+))")
+_TEMPLATE_PART = re.compile(r"\\(?:g<(\w+)>|(\d+)|(\\))")
+
+
+@dataclass(frozen=True, slots=True)
+class _Group:
+    """A group reference in a replacement: its number or name."""
+
+    ref: int | str
+
+
+@lru_cache(maxsize=256)
+def _template(replacement: str) -> tuple[str | _Group, ...]:
+    """A replacement as literal text and group references (``\\1``, ``\\g<name>``; ``\\\\`` is a
+    backslash, any other character is itself)."""
+    parts: list[str | _Group] = []
+    last = 0
+    for found in _TEMPLATE_PART.finditer(replacement):
+        parts.append(replacement[last : found.start()])
+        name, number, backslash = found.groups()
+        if backslash:
+            parts.append("\\")
+        else:
+            parts.append(_Group(int(number) if number else (int(name) if name.isdigit() else name)))
+        last = found.end()
+    parts.append(replacement[last:])
+    return tuple(part for part in parts if part != "")
 
 
 def compile_pattern(source: str) -> Pattern:
@@ -189,15 +242,27 @@ class RuleSet:
         return _compiled, (_spec_json(self.specs), self.categories)
 
     def apply(self, source: str, text: Text) -> Verdict:
-        """The copy's text after every rule in scope; the first rule to drop it ends the run."""
+        """The copy's text after every rule in scope; the first rule to drop it ends the run.
+
+        A rule that fails on a copy (markup no parser could read, say) is logged and leaves that
+        copy as it was: one odd item must not stop the run, nor every later re-application.
+        """
         changes: list[Change] = []
         for rule in self.rules:
             if not rule.applies_to(source, text.categories):
                 continue
-            why = _dropped(rule, text)
-            if why is not None:
-                return Verdict(text, rule.label, why, tuple(changes))
-            text = _rewrite(rule, text, changes)
+            try:
+                why = _dropped(rule, text)
+                if why is not None:
+                    return Verdict(text, rule.label, why, tuple(changes))
+                done: list[Change] = []
+                text = _rewrite(rule, text, done)
+            except Exception as exc:  # the copy stays as the rules before this one left it
+                log.warning(
+                    "source %s: rule %s failed, left out: %s: %s", source, rule.label, type(exc).__name__, exc
+                )
+                continue
+            changes.extend(done)
         return Verdict(text, None, "", tuple(changes))
 
     def apply_to_entry(self, entry: Entry) -> Entry:
@@ -233,7 +298,9 @@ def compile_rules(specs: Sequence[Mapping[str, Any]], categories: Sequence[Categ
     the config resolves it.
     """
     text = _spec_json(specs)
-    fingerprint = hashlib.sha256(f"rules {ENGINE_VERSION}\n{text}".encode()).hexdigest()
+    fingerprint = hashlib.sha256(
+        f"rules {ENGINE_VERSION}\n{text}".encode("utf-8", "surrogatepass")
+    ).hexdigest()
     by_slug = {category.slug: category for category in categories}
     rules = tuple(_compile_rule(index, spec, by_slug) for index, spec in enumerate(specs))
     return RuleSet(rules, fingerprint, tuple(specs), tuple(by_slug.values()))
@@ -260,11 +327,12 @@ def _compile_rule(index: int, spec: Mapping[str, Any], categories: Mapping[str, 
         for name, pattern in (spec.get("keep_if") or {}).items()
     )
     replacements = tuple(
-        Replacement(
-            item["field"], each(f"replace[{n}].pattern", compile_pattern, item["pattern"]), item["with"]
-        )
+        _replacement(n, item, each(f"replace[{n}].pattern", compile_pattern, item["pattern"]))
         for n, item in enumerate(spec.get("replace") or ())
     )
+    unknown = [slug for slug in spec.get("add_categories") or () if slug not in categories]
+    if unknown:
+        raise RuleError("add_categories", f"no category given for {', '.join(unknown)}")
     remove = spec.get("remove")
     strip = spec.get("strip_params")
     sources, scope = spec.get("sources"), spec.get("categories")
@@ -279,6 +347,14 @@ def _compile_rule(index: int, spec: Mapping[str, Any], categories: Mapping[str, 
         strip_params=each("strip_params", compile_glob, strip) if strip else None,
         add_categories=tuple(categories[slug] for slug in spec.get("add_categories") or ()),
     )
+
+
+def _replacement(index: int, item: Mapping[str, Any], pattern: Pattern) -> Replacement:
+    try:
+        pattern.check_replacement(item["with"])
+    except ValueError as exc:
+        raise RuleError(f"replace[{index}].with", str(exc)) from None
+    return Replacement(item["field"], pattern, item["with"])
 
 
 def _spec_json(specs: Iterable[Mapping[str, Any]]) -> str:
@@ -336,12 +412,14 @@ def _rewrite(rule: Rule, text: Text, changes: list[Change]) -> Text:
     start = dict(values)
     if rule.remove is not None:
         values["content"] = remove_selected(values["content"], rule.remove)
+    replaced = values["content"]
     for item in rule.replace:
         values[item.field] = item.pattern.sub(item.with_, values[item.field])
+    inserted = values["content"] != replaced  # the operator's text went into the markup
     if rule.strip_params is not None:
         values["link"] = strip_query(values["link"], rule.strip_params)
         values["content"] = strip_content_urls(values["content"], rule.strip_params)
-    result = _tidied(text, values, start)
+    result = _tidied(text, values, start, sanitize=inserted)
     for name in REWRITE_FIELDS:
         before, after = getattr(text, name) or "", getattr(result, name) or ""
         if before != after:
@@ -354,14 +432,16 @@ def _rewrite(rule: Rule, text: Text, changes: list[Change]) -> Text:
     return result
 
 
-def _tidied(text: Text, values: Mapping[str, str], start: Mapping[str, str]) -> Text:
-    """The rewritten fields made what normalize would have made them: content sanitized again (a
-    rule can never bring script back), title and author plain text (an emptied title falls back to
-    the one derived from the content), the link an absolute http(s) URL or none."""
+def _tidied(text: Text, values: Mapping[str, str], start: Mapping[str, str], sanitize: bool) -> Text:
+    """The rewritten fields made what normalize would have made them: content sanitized again when
+    a ``replace`` put text into it (a rule can never bring script back; ``remove`` and
+    ``strip_params`` only take away from sanitized markup, and cost half as much without it), title
+    and author plain text (an emptied title falls back to the one derived from the content), the
+    link an absolute http(s) URL or none."""
     from feeds import normalize  # the sanitizer; imported here as normalize imports the model too
 
     content = values["content"]
-    if content != start["content"]:
+    if sanitize and content != start["content"]:
         content = normalize.clean_html(content, values["link"] or start["link"] or "")
     title = text.title
     if values["title"] != start["title"]:
@@ -374,12 +454,15 @@ def _tidied(text: Text, values: Mapping[str, str], start: Mapping[str, str]) -> 
     link = text.link
     if values["link"] != start["link"]:
         link = values["link"].strip() or None
-        if link is not None and not _HTTP_URL.match(link):
+        if link is not None and (len(link) > normalize.LINK_MAX or not _HTTP_URL.match(link)):
             link = None
     return Text(title, link, content, author, text.tags, text.categories)
 
 
 _HTTP_URL = re.compile(r"https?://[^\s/?#]+", re.IGNORECASE)
+
+
+_WRAPPER = "feeds-fragment"
 
 
 def remove_selected(content: str, selector: CSSSelector) -> str:
@@ -390,26 +473,34 @@ def remove_selected(content: str, selector: CSSSelector) -> str:
 
     if not content.strip():
         return content
+    # Wrapped in an element no selector names by tag (``div > p`` must not match a top-level p) and
+    # serialized whole, then unwrapped: one parse and one serialization per copy.
     try:
-        root = lxml.html.fragment_fromstring(content, create_parent="div")
-    except (etree.ParserError, ValueError):
+        document = etree.fromstring(f"<{_WRAPPER}>{content}</{_WRAPPER}>", lxml.html.html_parser)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError):
         return content
-    found = selector(root)
+    root = document.find(f"body/{_WRAPPER}") if document is not None else None
+    if root is None:  # markup the parser placed elsewhere (it never is, after the sanitizer)
+        return content
+    found = [element for element in selector(root) if element is not root]
     if not found:
         return content
     for element in found:
         if element.getparent() is not None:  # not already removed with an ancestor
             element.drop_tree()
-    children = "".join(etree.tostring(child, encoding="unicode", method="html") for child in root)
-    return html.escape(root.text or "", quote=False) + children
+    markup = etree.tostring(root, encoding="unicode", method="html", with_tail=False)
+    start, end = f"<{_WRAPPER}>", f"</{_WRAPPER}>"
+    if not (markup.startswith(start) and markup.endswith(end)):
+        return content
+    return str(markup[len(start) : -len(end)])
 
 
 def strip_query(url: str, names: Pattern) -> str:
     """The URL without the query parameters whose names match; the rest kept as they were written."""
-    head, mark, rest = url.partition("?")
+    address, hash_mark, fragment = url.partition("#")  # a "?" after the "#" is the fragment's
+    head, mark, query = address.partition("?")
     if not mark:
         return url
-    query, hash_mark, fragment = rest.partition("#")
     kept = [part for part in query.split("&") if part and not names.search(_param_name(part))]
     if len(kept) == len([part for part in query.split("&") if part]):
         return url

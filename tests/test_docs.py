@@ -45,3 +45,17 @@ def test_readme_commands_are_make_targets() -> None:
     makefile = (Path(__file__).parent.parent / "Makefile").read_text(encoding="utf-8")
     for target in re.findall(r"make ([a-z]+)", README):
         assert re.search(rf"^{target}:", makefile, re.MULTILINE), target
+
+
+def test_the_readme_rules_example_is_a_valid_config_with_every_action(tmp_path: Path) -> None:
+    from feeds.config import RuleConfig, load
+
+    section = README[README.index("## Rules") :]
+    start = section.index("```yaml") + len("```yaml")
+    example = section[start : section.index("```", start)]
+    path = tmp_path / "config.yaml"
+    sources = "local: [{path: posts, name: posts}]\nremote: [{name: cailianshe, url: feed.xml}]\n"
+    path.write_text(sources + example, encoding="utf-8")
+    rules = load(path).rules
+    used = {action for rule in rules for action, value in rule if value and action in RuleConfig.model_fields}
+    assert {"drop_if", "keep_if", "remove", "replace", "strip_params", "add_categories"} <= used

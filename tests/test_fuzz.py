@@ -33,7 +33,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from feeds import emit, merge
+from feeds import emit, merge, rules
 from feeds.config import SiteConfig
 from feeds.errors import FeedsError
 from feeds.model import Category, Entry, ItemFailure, StoredEntry
@@ -858,3 +858,80 @@ def test_audit_feed_without_bom(codec: str) -> None:
     document = rss_document([{"title": "证券时报", "link": "https://news.example.com/a"}])
     assert outcome(document.text.encode(codec)) == outcome(document.text.encode("utf-8"))
     assert outcome(document.text.encode("utf-8")) != "FeedParseError"
+
+
+# ---- (e) rules rewriting with any markup ---------------------------------------------------------------
+
+
+def hostile_rules(injected: str, title: str) -> rules.RuleSet:
+    """Rules an operator could write that put arbitrary markup into content, title and link, and cut
+    elements out of whatever the post brought."""
+    return rules.compile_rules(
+        [
+            {"name": "cut", "remove": "p.em_media, a[href*='withounder'], div > span, p:has(> img)"},
+            {
+                "name": "inject",
+                "replace": [
+                    {"field": "content", "pattern": "(?s)<p>|$", "with": injected},
+                    {"field": "title", "pattern": "^.*$", "with": title},
+                    {"field": "link", "pattern": "^.*$", "with": injected},
+                    {"field": "author", "pattern": "^", "with": title},
+                ],
+            },
+            {"name": "tracking", "strip_params": ["utm_*", "x*", "?"]},
+        ]
+    )
+
+
+def encodable(text: str) -> bool:
+    """What a config can hold (the config refuses lone surrogates in rules)."""
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+@settings(FUZZ, max_examples=80)
+@given(
+    raw=POSTS,
+    injected=st.one_of(RAW_MARKUP, HTML, st.sampled_from(BAD_URLS)).filter(encodable),
+    title=st.one_of(RAW_MARKUP, st.just(""), st.text(ANY_CHAR, max_size=12)).filter(encodable),
+)
+def test_rules_rewriting_any_post_with_any_markup_publish_only_safe_html(
+    raw: bytes, injected: str, title: str
+) -> None:
+    """Content a rule rewrote is sanitized again, titles stay plain text, links stay http(s): no rule
+    can put script into a feed, whatever the post and whatever the replacement."""
+    with tempfile.TemporaryDirectory(prefix="feeds-fuzz-") as tmp:
+        Path(tmp, POST_NAME).write_bytes(raw)
+        (post,) = list_posts(Path(tmp))
+        context = PostContext("posts", ZONE, None, SITE.url, RESOLVER, T0, hostile_rules(injected, title))
+        result = prepare_post(context, (post, None))
+    if result.entry is not None:
+        entry = result.entry
+        assert entry.title  # an emptied title falls back to one derived from the content
+        assert entry.link is None or entry.link.lower().startswith(("http://", "https://"))
+        assert_published_safely([entry])
+
+
+CUTTING_RULES = rules.compile_rules(
+    [
+        {"name": "cut", "remove": "p.em_media, a[href*='withounder'], div > span, p:has(> img), b, i, li"},
+        {"name": "tracking", "strip_params": ["utm_*", "x*", "?", "*d*"]},
+    ]
+)
+
+
+@settings(FUZZ, max_examples=80)
+@given(raw=POSTS)
+def test_rules_that_only_cut_and_strip_publish_only_safe_html(raw: bytes) -> None:
+    """``remove`` and ``strip_params`` skip the second sanitizing pass (they only take away from
+    sanitized markup): what they leave of any post must publish well-formed and safe all the same."""
+    with tempfile.TemporaryDirectory(prefix="feeds-fuzz-") as tmp:
+        Path(tmp, POST_NAME).write_bytes(raw)
+        (post,) = list_posts(Path(tmp))
+        context = PostContext("posts", ZONE, None, SITE.url, RESOLVER, T0, CUTTING_RULES)
+        result = prepare_post(context, (post, None))
+    if result.entry is not None:
+        assert_published_safely([result.entry])

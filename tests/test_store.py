@@ -11,10 +11,12 @@ from pathlib import Path
 import pytest
 from conftest import DATA
 
+from feeds import rules
 from feeds.errors import StoreError
 from feeds.merge import MergePolicy
 from feeds.model import Category, Entry, ItemFailure, Outcome
 from feeds.store import Store, store_error
+from feeds.store import entries as store_entries
 from feeds.store.entries import NEAR_CANDIDATES
 from feeds.store.schema import LATEST
 
@@ -436,3 +438,50 @@ def test_sqlite_errors_become_one_plain_line_naming_the_store(
     assert isinstance(error, StoreError)
     assert str(error).startswith(f"{tmp_path / 'feeds.db'}: {reason}")
     assert "\n" not in str(error)
+
+
+# ---- rules -----------------------------------------------------------------------------------------
+
+AD_RULES = rules.compile_rules([{"name": "no-ads", "drop_if": {"title": "广告"}}])
+LABEL_RULES = rules.compile_rules(
+    [{"name": "labels", "replace": [{"field": "title", "pattern": "^【[^】]*】", "with": ""}]}]
+)
+
+
+def test_changed_rules_are_reapplied_to_stored_copies_once(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "feeds.db") as store:
+        apply(store, entry(title="【快讯】标题"))
+        apply(store, entry(key="NW2", info_code="NW2", item_id="b.md", title="广告标题", content_hash="h2"))
+        done = store.entries.reapply_rules(LABEL_RULES, POLICY, T0, notify=False)
+        assert done is not None and (done.copies, done.rewritten, done.entries) == (2, 1, 1)
+        assert store.entries.reapply_rules(LABEL_RULES, POLICY, T0, notify=False) is None  # same rules
+        assert [e.title for e in store.entries.recent()] == ["标题", "广告标题"]
+        store.entries.reapply_rules(AD_RULES, POLICY, T0, notify=False)
+        assert [e.title for e in store.entries.recent()] == ["【快讯】标题"]  # from the text as sent
+        assert store.entries.count() == 1
+
+
+def test_a_failed_reapplication_leaves_copies_and_fingerprint_for_the_next_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run that dies while re-applying (here: an error on the second copy) commits nothing of it."""
+    with Store.open(tmp_path / "feeds.db") as store:
+        for n in range(3):
+            apply(store, entry(key=f"NW{n}", info_code=f"NW{n}", item_id=f"{n}.md", title=f"【快讯】{n}"))
+        calls = []
+
+        def dies_on_the_second(ruleset: rules.RuleSet, row: tuple[object, ...]) -> object:
+            calls.append(row)
+            if len(calls) == 2:
+                raise RuntimeError("killed")
+            return reruled(ruleset, row)
+
+        reruled = store_entries._reruled
+        monkeypatch.setattr(store_entries, "_reruled", dies_on_the_second)
+        with pytest.raises(RuntimeError):
+            store.entries.reapply_rules(LABEL_RULES, POLICY, T0, notify=False)
+        monkeypatch.undo()
+        assert sorted(e.title for e in store.entries.recent()) == ["【快讯】0", "【快讯】1", "【快讯】2"]
+        done = store.entries.reapply_rules(LABEL_RULES, POLICY, T0, notify=False)
+        assert done is not None and done.rewritten == 3
+        assert sorted(e.title for e in store.entries.recent()) == ["0", "1", "2"]

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any
 
 from feeds import merge
@@ -59,6 +59,9 @@ _COPY_COLUMNS = ", ".join(
     ]
 )
 
+# The same, without the text as sent (a second article's worth of bytes a merge never reads).
+_COPY_COLUMNS_WITHOUT_ORIGINAL = _COPY_COLUMNS.replace(", original", ", NULL")
+
 _INSERT_ENTRY = f"INSERT INTO entries ({_ENTRY_COLUMNS}, first_seen) VALUES ({', '.join('?' * 15)})"
 _UPDATE_ENTRY = (
     "UPDATE entries SET info_code = ?, title = ?, link = ?, summary = ?, author = ?, published = ?, "
@@ -100,8 +103,18 @@ _RULES_FINGERPRINT = "rules_fingerprint"
 _REAPPLY_BATCH = 2000  # stored copies read at a time when rules are re-applied
 _REAPPLY_SELECT = (
     "SELECT rowid, title, link, content, author, tags, categories, source, dropped_by, original, key "
-    "FROM copies WHERE rowid > ? ORDER BY rowid LIMIT ?"
+    "FROM copies WHERE (key, rowid) > (?, ?) ORDER BY key, rowid LIMIT ?"
 )
+RowMapper = Callable[
+    [Callable[[tuple[Any, ...]], "tuple[Any, ...] | None"], Iterable[tuple[Any, ...]]],
+    Iterable[tuple[tuple[Any, ...], "tuple[Any, ...] | None"]],
+]
+
+
+def _serial_map(
+    fn: Callable[[tuple[Any, ...]], tuple[Any, ...] | None], rows: Iterable[tuple[Any, ...]]
+) -> Iterator[tuple[tuple[Any, ...], tuple[Any, ...] | None]]:
+    return ((row, fn(row)) for row in rows)
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,11 +167,13 @@ class EntryRepo:
         entry = self._row(key)
         return None if entry is None else self._with_sources(entry)
 
-    def copies(self, key: str, dropped: bool = False) -> list[Copy]:
+    def copies(self, key: str, dropped: bool = False, originals: bool = False) -> list[Copy]:
         """Every source's copy of the entry, in no particular order (``merge.ranked`` orders them).
         A copy its source dropped (retired) is no longer one of them; one a rule dropped is only
-        with ``dropped`` (it is stored, but not part of the entry)."""
-        sql = f"SELECT {_COPY_COLUMNS} FROM copies WHERE key = ? AND retired = 0"
+        with ``dropped`` (it is stored, but not part of the entry). The text as sent, which only
+        rewriting a copy elsewhere or explaining it needs, is read only with ``originals``."""
+        columns = _COPY_COLUMNS if originals else _COPY_COLUMNS_WITHOUT_ORIGINAL
+        sql = f"SELECT {columns} FROM copies WHERE key = ? AND retired = 0"
         if not dropped:
             sql += " AND dropped_by IS NULL"
         return [_copy_from_row(row) for row in self._conn.execute(sql, (key,))]
@@ -274,7 +289,7 @@ class EntryRepo:
     def _take_apart(self, key: str, new_key: str) -> list[Copy]:
         """Remove an entry that is about to be stored under ``new_key``: its unsent events go, its
         post files will point at the new key, and its copies are handed back, renamed."""
-        copies = [replace(copy, key=new_key) for copy in self.copies(key, dropped=True)]
+        copies = [replace(copy, key=new_key) for copy in self.copies(key, dropped=True, originals=True)]
         self._conn.execute("DELETE FROM events WHERE entry_key = ?", (key,))
         self._conn.execute("DELETE FROM entries WHERE key = ?", (key,))  # its copies and category rows too
         self._conn.execute("UPDATE files SET entry_key = ? WHERE entry_key = ?", (new_key, key))
@@ -407,11 +422,18 @@ class EntryRepo:
     # ---- rules -----------------------------------------------------------------------------
 
     def reapply_rules(
-        self, rules: RuleSet, policy: MergePolicy, now: datetime, notify: bool
+        self,
+        rules: RuleSet,
+        policy: MergePolicy,
+        now: datetime,
+        notify: bool,
+        map_rows: RowMapper = _serial_map,
     ) -> Reapplied | None:
         """Re-apply the rules to every stored copy, from its text as sent, when they differ from the
         rules the copies were stored under (a fingerprint in ``meta``); then re-merge the entries
-        whose copies changed. None when the rules are the same.
+        whose copies changed. None when the rules are the same. ``map_rows`` runs the rules over the
+        copies (the pipeline passes its worker processes); results come back in order, by key, so
+        each entry is settled once, right after its copies, holding one entry in memory at a time.
 
         One transaction: a run killed midway leaves the copies as they were and the old fingerprint,
         so the next run re-applies them all.
@@ -423,29 +445,45 @@ class EntryRepo:
         with self._store.transaction():
             if row is not None or rules:  # a store never ruled has nothing to re-apply with no rules
                 self.save_categories(rules.categories)
-                before: dict[str, StoredEntry | None] = {}
-                for batch in self._copy_batches():
-                    seen += len(batch)
-                    updates = [update for update in (_reruled(rules, row) for row in batch) if update]
-                    for update in updates:
-                        key = update[-1]
-                        if key not in before:
-                            before[key] = self._row(key)
-                    self._conn.executemany(_REWRITE_COPY, [update[:-1] for update in updates])
-                    rewritten += len(updates)
-                for key, entry in sorted(before.items()):
-                    changed += self._remerge(key, policy, now, notify, before=entry, history=True)
+                key: str | None = None
+                updates: list[tuple[Any, ...]] = []
+                for found, update in map_rows(partial(_reruled, rules), self._copy_rows()):
+                    seen += 1
+                    if found[-1] != key:
+                        changed += self._rewrite_copies(key, updates, policy, now, notify)
+                        rewritten += len(updates)
+                        key, updates = found[-1], []
+                    if update is not None:
+                        updates.append(update)
+                changed += self._rewrite_copies(key, updates, policy, now, notify)
+                rewritten += len(updates)
             self._set_meta(_RULES_FINGERPRINT, rules.fingerprint)
         return Reapplied(seen, rewritten, changed)
 
-    def _copy_batches(self) -> Iterator[list[tuple[Any, ...]]]:
-        last = 0
+    def _rewrite_copies(
+        self,
+        key: str | None,
+        updates: list[tuple[Any, ...]],
+        policy: MergePolicy,
+        now: datetime,
+        notify: bool,
+    ) -> int:
+        """Write one entry's copies as the rules now make them, then settle the entry."""
+        if key is None or not updates:
+            return 0
+        before = self._row(key)  # as it was: its text is read through the copy about to change
+        self._conn.executemany(_REWRITE_COPY, updates)
+        return int(self._remerge(key, policy, now, notify, before=before, history=True))
+
+    def _copy_rows(self) -> Iterator[tuple[Any, ...]]:
+        """Every copy's row for re-applying rules, by key, read a batch at a time."""
+        after: tuple[str, int] = ("", 0)
         while True:
-            rows = self._conn.execute(_REAPPLY_SELECT, (last, _REAPPLY_BATCH)).fetchall()
+            rows = self._conn.execute(_REAPPLY_SELECT, (*after, _REAPPLY_BATCH)).fetchall()
             if not rows:
                 return
-            last = rows[-1][0]
-            yield rows
+            after = (rows[-1][-1], rows[-1][0])
+            yield from rows
 
     def stored_texts(
         self, source: str | None = None, category: str | None = None, limit: int | None = None
@@ -662,7 +700,7 @@ def _copy_from_row(row: tuple[Any, ...]) -> Copy:
     (key, source, item_id, info_code, title, link, content, summary, author, published, updated,
      categories, tags, digest, first_seen, raw_date, fetch_time, title_key, dropped_by,
      original) = row  # fmt: skip
-    copy = Copy(
+    return Copy(
         key=key,
         source=source,
         item_id=item_id,
@@ -682,8 +720,10 @@ def _copy_from_row(row: tuple[Any, ...]) -> Copy:
         date_is_fetch_time=bool(fetch_time),
         title_key=title_key,
         dropped_by=dropped_by,
+        original=None
+        if original is None
+        else _original_text(_text_from_row((title, link, content, author, tags, categories)), original),
     )
-    return copy if original is None else replace(copy, original=_original_from_json(copy, original))
 
 
 _ORIGINAL_FIELDS = ("title", "link", "content", "author", "categories")
@@ -700,10 +740,6 @@ def _original_json(copy: Copy) -> str | None:
     return _dumps(changed) if changed else None
 
 
-def _original_from_json(copy: Copy, text: str) -> Text:
-    return _original_text(copy.text, text)
-
-
 def _text_from_row(row: Sequence[Any]) -> Text:
     title, link, content, author, tags, categories = row
     return Text(title, link, content, author, tuple(json.loads(tags)), tuple(json.loads(categories)))
@@ -717,9 +753,9 @@ def _original_text(shown: Text, original: str) -> Text:
 
 
 def _reruled(rules: RuleSet, row: Sequence[Any]) -> tuple[Any, ...] | None:
-    """The ``_REWRITE_COPY`` parameters (and the key) of a stored copy the rules now make different;
-    None when they leave it as stored."""
-    rowid, *text, source, dropped_by, original, key = row
+    """The ``_REWRITE_COPY`` parameters of a stored copy the rules now make different; None when
+    they leave it as stored. Pure, so it runs in worker processes."""
+    rowid, *text, source, dropped_by, original, _ = row
     shown = _text_from_row(text)
     sent = shown if original is None else _original_text(shown, original)
     verdict = rules.apply(source, sent)
@@ -738,5 +774,4 @@ def _reruled(rules: RuleSet, row: Sequence[Any]) -> tuple[Any, ...] | None:
         verdict.dropped_by,
         _dumps(changed) if changed else None,
         rowid,
-        key,
     )
