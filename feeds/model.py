@@ -154,6 +154,7 @@ class Copy:
     title_key: str = ""
     dropped_by: str | None = None
     original: Text | None = None
+    retired: bool = False  # its source no longer sends it; kept while its entry shows it
 
     @property
     def text(self) -> Text:

@@ -403,6 +403,8 @@ def _dropped(rule: Rule, text: Text) -> str | None:
 
 
 def _rewrite(rule: Rule, text: Text, changes: list[Change]) -> Text:
+    if not (rule.remove is not None or rule.replace or rule.strip_params is not None or rule.add_categories):
+        return text  # a filter only
     values = {
         "title": text.title,
         "link": text.link or "",
@@ -514,8 +516,9 @@ def _param_name(part: str) -> str:
     return unquote_plus(part.partition("=")[0])
 
 
-# URL attributes as the sanitizer writes them: double quotes, "&" as "&amp;".
-_URL_ATTRIBUTE = re.compile(r'(\s(?:href|src|cite|poster)=")([^"]*\?[^"]*)(")')
+# URL attributes as the sanitizer (and lxml, after ``remove``) writes them: one space before the
+# name, double quotes, "&" as "&amp;"; only those with a query.
+_URL_ATTRIBUTE = re.compile(r'( (?:href|src|cite|poster)=")([^"?]*\?[^"]*)(")')
 
 
 def strip_content_urls(content: str, names: Pattern) -> str:

@@ -10,11 +10,13 @@ from pathlib import Path
 
 import pytest
 from conftest import DATA
+from hypothesis import given
+from hypothesis import strategies as st
 
 from feeds import rules
 from feeds.errors import StoreError
 from feeds.merge import MergePolicy
-from feeds.model import Category, Entry, ItemFailure, Outcome
+from feeds.model import Category, Entry, ItemFailure, Outcome, Text
 from feeds.store import Store, store_error
 from feeds.store import entries as store_entries
 from feeds.store.entries import NEAR_CANDIDATES
@@ -485,3 +487,21 @@ def test_a_failed_reapplication_leaves_copies_and_fingerprint_for_the_next_run(
         done = store.entries.reapply_rules(LABEL_RULES, POLICY, T0, notify=False)
         assert done is not None and done.rewritten == 3
         assert sorted(e.title for e in store.entries.recent()) == ["0", "1", "2"]
+
+
+@given(sent=st.text(max_size=40), shown=st.text(max_size=40))
+def test_the_text_as_sent_is_kept_as_a_delta_that_restores_it_exactly(sent: str, shown: str) -> None:
+    stored = Text("t", None, shown, None, (), ())
+    as_sent = replace(stored, content=sent, title="sent title")
+    original = store_entries._as_sent_json(as_sent, stored)
+    assert original is not None
+    assert store_entries._original_text(stored, original) == as_sent
+
+
+def test_a_removed_footer_is_stored_as_the_footer_not_the_article_again() -> None:
+    article = "<p>" + "正文" * 1000 + "</p>"
+    footer = '<p class="em_media">（文章来源：证券时报网）</p>'
+    original = store_entries._as_sent_json(
+        Text("t", None, article + footer, None, (), ()), Text("t", None, article, None, (), ())
+    )
+    assert original is not None and len(original) < 100

@@ -101,10 +101,12 @@ _LOOKUP = (
 _FINGERPRINT = "merge_fingerprint"
 _RULES_FINGERPRINT = "rules_fingerprint"
 _REAPPLY_BATCH = 2000  # stored copies read at a time when rules are re-applied
+# Every copy, by key, with its rowid and whether it is retired: what re-applying rules reads (once).
 _REAPPLY_SELECT = (
-    "SELECT rowid, title, link, content, author, tags, categories, source, dropped_by, original, key "
-    "FROM copies WHERE (key, rowid) > (?, ?) ORDER BY key, rowid LIMIT ?"
+    f"SELECT rowid, retired, {_COPY_COLUMNS} FROM copies WHERE (key, rowid) > (?, ?) "
+    "ORDER BY key, rowid LIMIT ?"
 )
+_ROW_KEY = 2  # where the key is in a _REAPPLY_SELECT row
 RowMapper = Callable[
     [Callable[[tuple[Any, ...]], "tuple[Any, ...] | None"], Iterable[tuple[Any, ...]]],
     Iterable[tuple[tuple[Any, ...], "tuple[Any, ...] | None"]],
@@ -383,27 +385,24 @@ class EntryRepo:
         )
         return changed
 
-    def _remerge(
-        self,
-        key: str,
-        policy: MergePolicy,
-        now: datetime,
-        notify: bool,
-        before: StoredEntry | None = None,
-        history: bool = False,
-    ) -> bool:
+    def _remerge(self, key: str, policy: MergePolicy, now: datetime, notify: bool) -> bool:
         """Compute the entry again from its stored copies (see ``merge.settle``); True when what the
-        feeds show of it changed. ``before``: the entry as it was, when its copies were rewritten
-        since it was read. With no copies left, the entry stays as it was, unless ``history``: then
-        it is shown from the copy it kept (rewritten by changed rules), on its own date."""
-        stored = before or self._row(key)
+        feeds show of it changed. With no copies left, the entry stays as it was."""
+        stored = self._row(key)
         if stored is None:
             return False
-        copies = self.copies(key, dropped=True)
-        if not copies and history:
-            copies = [replace(copy, published=stored.published) for copy in self._kept_for_history(key)]
+        return self._settle(stored, self.copies(key, dropped=True), policy, now, notify)
+
+    def _settle(
+        self, stored: StoredEntry, copies: list[Copy], policy: MergePolicy, now: datetime, notify: bool
+    ) -> bool:
+        """Write the entry ``copies`` now make (``merge.settle``) and queue its event; True when what
+        the feeds show of it changed. Copies kept only for history show it on its stored date."""
         if not copies:
             return False
+        if any(copy.retired for copy in copies):
+            copies = [replace(copy, published=stored.published) for copy in copies]
+        key = stored.key
         entry, event = merge.settle(stored, key, copies, policy.priorities)
         if entry is None:
             return False
@@ -414,10 +413,6 @@ class EntryRepo:
             kept = [copy for copy in copies if copy.dropped_by is None]
             self._announce(event, entry, kept, policy, now)
         return True
-
-    def _kept_for_history(self, key: str) -> list[Copy]:
-        sql = f"SELECT {_COPY_COLUMNS} FROM copies WHERE key = ? AND retired = 1"
-        return [_copy_from_row(row) for row in self._conn.execute(sql, (key,))]
 
     # ---- rules -----------------------------------------------------------------------------
 
@@ -445,35 +440,41 @@ class EntryRepo:
         with self._store.transaction():
             if row is not None or rules:  # a store never ruled has nothing to re-apply with no rules
                 self.save_categories(rules.categories)
-                key: str | None = None
-                updates: list[tuple[Any, ...]] = []
-                for found, update in map_rows(partial(_reruled, rules), self._copy_rows()):
+                group: list[tuple[tuple[Any, ...], tuple[Any, ...] | None]] = []
+                for found in map_rows(partial(_reruled, rules), self._copy_rows()):
                     seen += 1
-                    if found[-1] != key:
-                        changed += self._rewrite_copies(key, updates, policy, now, notify)
-                        rewritten += len(updates)
-                        key, updates = found[-1], []
-                    if update is not None:
-                        updates.append(update)
-                changed += self._rewrite_copies(key, updates, policy, now, notify)
-                rewritten += len(updates)
+                    if group and found[0][_ROW_KEY] != group[0][0][_ROW_KEY]:
+                        rewritten, changed = self._rewrite_copies(
+                            group, policy, now, notify, rewritten, changed
+                        )
+                        group = []
+                    group.append(found)
+                rewritten, changed = self._rewrite_copies(group, policy, now, notify, rewritten, changed)
             self._set_meta(_RULES_FINGERPRINT, rules.fingerprint)
         return Reapplied(seen, rewritten, changed)
 
     def _rewrite_copies(
         self,
-        key: str | None,
-        updates: list[tuple[Any, ...]],
+        group: list[tuple[tuple[Any, ...], tuple[Any, ...] | None]],
         policy: MergePolicy,
         now: datetime,
         notify: bool,
-    ) -> int:
-        """Write one entry's copies as the rules now make them, then settle the entry."""
-        if key is None or not updates:
-            return 0
-        before = self._row(key)  # as it was: its text is read through the copy about to change
+        rewritten: int,
+        changed: int,
+    ) -> tuple[int, int]:
+        """Write one entry's copies (``group``: each row with its rewrite, if any) as the rules now
+        make them, then settle the entry from those rows: all of its copies, read once."""
+        updates = [update for _, update in group if update is not None]
+        if not updates:
+            return rewritten, changed
+        before = self._row(group[0][0][_ROW_KEY])  # as it was: its text is read through its copies
         self._conn.executemany(_REWRITE_COPY, updates)
-        return int(self._remerge(key, policy, now, notify, before=before, history=True))
+        if before is None:
+            return rewritten + len(updates), changed
+        copies = [_rewritten_copy(row, update) for row, update in group]
+        live = [copy for copy in copies if not copy.retired]
+        settled = self._settle(before, live or copies, policy, now, notify)
+        return rewritten + len(updates), changed + settled
 
     def _copy_rows(self) -> Iterator[tuple[Any, ...]]:
         """Every copy's row for re-applying rules, by key, read a batch at a time."""
@@ -482,7 +483,7 @@ class EntryRepo:
             rows = self._conn.execute(_REAPPLY_SELECT, (*after, _REAPPLY_BATCH)).fetchall()
             if not rows:
                 return
-            after = (rows[-1][-1], rows[-1][0])
+            after = (rows[-1][_ROW_KEY], rows[-1][0])
             yield from rows
 
     def stored_texts(
@@ -696,10 +697,11 @@ def _entry_from_row(row: tuple[Any, ...]) -> StoredEntry:
     )
 
 
-def _copy_from_row(row: tuple[Any, ...]) -> Copy:
+def _copy_from_row(row: Sequence[Any], with_original: bool = True) -> Copy:
     (key, source, item_id, info_code, title, link, content, summary, author, published, updated,
      categories, tags, digest, first_seen, raw_date, fetch_time, title_key, dropped_by,
      original) = row  # fmt: skip
+    categories, tags = tuple(json.loads(categories)), tuple(json.loads(tags))
     return Copy(
         key=key,
         source=source,
@@ -712,8 +714,8 @@ def _copy_from_row(row: tuple[Any, ...]) -> Copy:
         author=author,
         published=parse_iso(published),
         updated=parse_iso(updated),
-        categories=tuple(json.loads(categories)),
-        tags=tuple(json.loads(tags)),
+        categories=categories,
+        tags=tags,
         content_hash=digest,
         first_seen=parse_iso(first_seen),
         raw_date=raw_date,
@@ -721,8 +723,8 @@ def _copy_from_row(row: tuple[Any, ...]) -> Copy:
         title_key=title_key,
         dropped_by=dropped_by,
         original=None
-        if original is None
-        else _original_text(_text_from_row((title, link, content, author, tags, categories)), original),
+        if original is None or not with_original
+        else _original_text(Text(title, link, content, author, tags, categories), original),
     )
 
 
@@ -733,11 +735,40 @@ def _original_json(copy: Copy) -> str | None:
     """The fields a rule rewrote, as the source sent them (the rest are as stored)."""
     if copy.original is None:
         return None
-    shown, sent = copy.text, copy.original
-    changed = {
-        name: getattr(sent, name) for name in _ORIGINAL_FIELDS if getattr(sent, name) != getattr(shown, name)
-    }
+    return _as_sent_json(copy.original, copy.text)
+
+
+def _as_sent_json(sent: Text, shown: Text) -> str | None:
+    """``copies.original``: each field a rule rewrote, as sent. The content, an article's worth of
+    text, is kept as what differs from the stored content: ``[prefix, suffix, middle]``, the
+    lengths of the stored content's start and end it shares, and the text between them (a removed
+    footer is a few hundred characters, not the article again)."""
+    changed: dict[str, object] = {}
+    for name in _ORIGINAL_FIELDS:
+        before, after = getattr(sent, name), getattr(shown, name)
+        if before != after:
+            changed[name] = _content_delta(before, after) if name == "content" else before
     return _dumps(changed) if changed else None
+
+
+def _content_delta(sent: str, shown: str) -> list[object]:
+    limit = min(len(sent), len(shown))
+    prefix = _shared(limit, lambda n: sent[:n] == shown[:n])
+    suffix = _shared(limit - prefix, lambda n: sent[len(sent) - n :] == shown[len(shown) - n :])
+    return [prefix, suffix, sent[prefix : len(sent) - suffix]]
+
+
+def _shared(limit: int, equal: Callable[[int], bool]) -> int:
+    """The largest n <= limit for which ``equal(n)`` holds (it holds for 0, and for every smaller n
+    when for n): a binary search, each step one comparison in C."""
+    low, high = 0, limit
+    while low < high:
+        middle = (low + high + 1) // 2
+        if equal(middle):
+            low = middle
+        else:
+            high = middle - 1
+    return low
 
 
 def _text_from_row(row: Sequence[Any]) -> Text:
@@ -746,25 +777,28 @@ def _text_from_row(row: Sequence[Any]) -> Text:
 
 
 def _original_text(shown: Text, original: str) -> Text:
+    """The text as sent, from the stored text and ``copies.original`` (see ``_as_sent_json``)."""
     changed = json.loads(original)
     if "categories" in changed:
         changed["categories"] = tuple(changed["categories"])
+    delta = changed.get("content")
+    if isinstance(delta, list):
+        prefix, suffix, middle = delta
+        content = shown.content
+        changed["content"] = content[:prefix] + middle + content[len(content) - suffix :]
     return replace(shown, **changed)
 
 
 def _reruled(rules: RuleSet, row: Sequence[Any]) -> tuple[Any, ...] | None:
-    """The ``_REWRITE_COPY`` parameters of a stored copy the rules now make different; None when
-    they leave it as stored. Pure, so it runs in worker processes."""
-    rowid, *text, source, dropped_by, original, _ = row
-    shown = _text_from_row(text)
-    sent = shown if original is None else _original_text(shown, original)
-    verdict = rules.apply(source, sent)
-    if verdict.text == shown and verdict.dropped_by == dropped_by:
+    """The ``_REWRITE_COPY`` parameters of a stored copy (a ``_REAPPLY_SELECT`` row) the rules now
+    make different; None when they leave it as stored. Pure, so it runs in worker processes."""
+    copy = _copy_from_row(row[2:], with_original=False)
+    original = row[-1]
+    sent = copy.text if original is None else _original_text(copy.text, original)
+    verdict = rules.apply(copy.source, sent)
+    if verdict.text == copy.text and verdict.dropped_by == copy.dropped_by:
         return None
     after = verdict.text
-    changed = {
-        name: getattr(sent, name) for name in _ORIGINAL_FIELDS if getattr(sent, name) != getattr(after, name)
-    }
     return (
         after.title,
         after.link,
@@ -772,6 +806,25 @@ def _reruled(rules: RuleSet, row: Sequence[Any]) -> tuple[Any, ...] | None:
         after.author,
         _dumps_strings(after.categories),
         verdict.dropped_by,
-        _dumps(changed) if changed else None,
-        rowid,
+        _as_sent_json(sent, after),
+        row[0],
+    )
+
+
+def _rewritten_copy(row: Sequence[Any], update: Sequence[Any] | None) -> Copy:
+    """A ``_REAPPLY_SELECT`` row's copy (without its text as sent), as ``update`` rewrites it."""
+    copy = _copy_from_row(row[2:], with_original=False)
+    if row[1]:
+        copy = replace(copy, retired=True)
+    if update is None:
+        return copy
+    title, link, content, author, categories, dropped_by = update[:6]
+    return replace(
+        copy,
+        title=title,
+        link=link,
+        content=content,
+        author=author,
+        categories=tuple(json.loads(categories)),
+        dropped_by=dropped_by,
     )
