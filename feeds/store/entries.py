@@ -106,7 +106,11 @@ _REAPPLY_SELECT = (
     f"SELECT rowid, retired, {_COPY_COLUMNS} FROM copies WHERE (key, rowid) > (?, ?) "
     "ORDER BY key, rowid LIMIT ?"
 )
-_ROW_KEY = 2  # where the key is in a _REAPPLY_SELECT row
+_AT = {name: place for place, name in enumerate(["rowid", "retired", *_COPY_COLUMNS.split(", ")])}
+_ROW_KEY = _AT["key"]  # where each column is in a _REAPPLY_SELECT row
+_REWRITTEN = ("title", "link", "content", "author", "categories", "dropped_by")  # as _REWRITE_COPY sets them
+_REWRITE_BATCH = 100  # entries whose rewritten copies are written with one read and one executemany
+Reruled = tuple[tuple[Any, ...], "tuple[Any, ...] | None"]  # a _REAPPLY_SELECT row and its rewrite
 RowMapper = Callable[
     [Callable[[tuple[Any, ...]], "tuple[Any, ...] | None"], Iterable[tuple[Any, ...]]],
     Iterable[tuple[tuple[Any, ...], "tuple[Any, ...] | None"]],
@@ -440,41 +444,48 @@ class EntryRepo:
         with self._store.transaction():
             if row is not None or rules:  # a store never ruled has nothing to re-apply with no rules
                 self.save_categories(rules.categories)
-                group: list[tuple[tuple[Any, ...], tuple[Any, ...] | None]] = []
-                for found in map_rows(partial(_reruled, rules), self._copy_rows()):
-                    seen += 1
-                    if group and found[0][_ROW_KEY] != group[0][0][_ROW_KEY]:
+                batch: list[list[Reruled]] = []
+                for group in _by_key(map_rows(partial(_reruled, rules), self._copy_rows())):
+                    seen += len(group)
+                    if any(update is not None for _, update in group):
+                        batch.append(group)
+                    if len(batch) == _REWRITE_BATCH:
                         rewritten, changed = self._rewrite_copies(
-                            group, policy, now, notify, rewritten, changed
+                            batch, policy, now, notify, rewritten, changed
                         )
-                        group = []
-                    group.append(found)
-                rewritten, changed = self._rewrite_copies(group, policy, now, notify, rewritten, changed)
+                        batch = []
+                rewritten, changed = self._rewrite_copies(batch, policy, now, notify, rewritten, changed)
             self._set_meta(_RULES_FINGERPRINT, rules.fingerprint)
         return Reapplied(seen, rewritten, changed)
 
     def _rewrite_copies(
         self,
-        group: list[tuple[tuple[Any, ...], tuple[Any, ...] | None]],
+        batch: list[list[Reruled]],
         policy: MergePolicy,
         now: datetime,
         notify: bool,
         rewritten: int,
         changed: int,
     ) -> tuple[int, int]:
-        """Write one entry's copies (``group``: each row with its rewrite, if any) as the rules now
-        make them, then settle the entry from those rows: all of its copies, read once."""
-        updates = [update for _, update in group if update is not None]
-        if not updates:
+        """Write some entries' copies (each group: an entry's copy rows, each with its rewrite, if
+        any) as the rules now make them, then settle each entry from those rows: all of its copies,
+        read once. The entries as they were are read first, in one statement: their text is read
+        through the copies about to change."""
+        if not batch:
             return rewritten, changed
-        before = self._row(group[0][0][_ROW_KEY])  # as it was: its text is read through its copies
+        keys = [group[0][0][_ROW_KEY] for group in batch]
+        sql = f"{_SELECT_ENTRY} WHERE e.key IN ({', '.join('?' * len(keys))})"
+        before = {row[0]: _entry_from_row(row) for row in self._conn.execute(sql, keys)}
+        updates = [update for group in batch for _, update in group if update is not None]
         self._conn.executemany(_REWRITE_COPY, updates)
-        if before is None:
-            return rewritten + len(updates), changed
-        copies = [_rewritten_copy(row, update) for row, update in group]
-        live = [copy for copy in copies if not copy.retired]
-        settled = self._settle(before, live or copies, policy, now, notify)
-        return rewritten + len(updates), changed + settled
+        for key, group in zip(keys, batch, strict=True):
+            stored = before.get(key)
+            if stored is None:
+                continue
+            copies = [_rewritten_copy(row, update) for row, update in group]
+            live = [copy for copy in copies if not copy.retired]
+            changed += self._settle(stored, live or copies, policy, now, notify)
+        return rewritten + len(updates), changed
 
     def _copy_rows(self) -> Iterator[tuple[Any, ...]]:
         """Every copy's row for re-applying rules, by key, read a batch at a time."""
@@ -792,11 +803,19 @@ def _original_text(shown: Text, original: str) -> Text:
 def _reruled(rules: RuleSet, row: Sequence[Any]) -> tuple[Any, ...] | None:
     """The ``_REWRITE_COPY`` parameters of a stored copy (a ``_REAPPLY_SELECT`` row) the rules now
     make different; None when they leave it as stored. Pure, so it runs in worker processes."""
-    copy = _copy_from_row(row[2:], with_original=False)
-    original = row[-1]
-    sent = copy.text if original is None else _original_text(copy.text, original)
-    verdict = rules.apply(copy.source, sent)
-    if verdict.text == copy.text and verdict.dropped_by == copy.dropped_by:
+    at = _AT
+    source, dropped_by, original = row[at["source"]], row[at["dropped_by"]], row[at["original"]]
+    shown = Text(
+        row[at["title"]],
+        row[at["link"]],
+        row[at["content"]],
+        row[at["author"]],
+        tuple(json.loads(row[at["tags"]])),
+        tuple(json.loads(row[at["categories"]])),
+    )
+    sent = shown if original is None else _original_text(shown, original)
+    verdict = rules.apply(source, sent)
+    if verdict.text == shown and verdict.dropped_by == dropped_by:
         return None
     after = verdict.text
     return (
@@ -811,20 +830,23 @@ def _reruled(rules: RuleSet, row: Sequence[Any]) -> tuple[Any, ...] | None:
     )
 
 
+def _by_key(results: Iterable[Reruled]) -> Iterator[list[Reruled]]:
+    """Consecutive rows of one key (the rows come by key), as one group each."""
+    group: list[Reruled] = []
+    for found in results:
+        if group and found[0][_ROW_KEY] != group[0][0][_ROW_KEY]:
+            yield group
+            group = []
+        group.append(found)
+    if group:
+        yield group
+
+
 def _rewritten_copy(row: Sequence[Any], update: Sequence[Any] | None) -> Copy:
     """A ``_REAPPLY_SELECT`` row's copy (without its text as sent), as ``update`` rewrites it."""
+    if update is not None:
+        row = list(row)
+        for name, value in zip(_REWRITTEN, update, strict=False):
+            row[_AT[name]] = value
     copy = _copy_from_row(row[2:], with_original=False)
-    if row[1]:
-        copy = replace(copy, retired=True)
-    if update is None:
-        return copy
-    title, link, content, author, categories, dropped_by = update[:6]
-    return replace(
-        copy,
-        title=title,
-        link=link,
-        content=content,
-        author=author,
-        categories=tuple(json.loads(categories)),
-        dropped_by=dropped_by,
-    )
+    return replace(copy, retired=True) if row[1] else copy
