@@ -228,7 +228,7 @@ class EntryRepo:
         self, event_type: str, entry: StoredEntry, copies: Sequence[Copy], policy: MergePolicy, now: datetime
     ) -> None:
         """Queue the event with the entry as ``feeds entries --json`` prints it, from copies at hand.
-        An entry leaving the feeds is announced only to consumers that were told it was there."""
+        An entry leaving the feeds is announced only if it ever was (an event about it was queued)."""
         if event_type == "entry.deleted" and not self._ever_announced(entry.key):
             return
         data = entry.to_json(merge.copies_json(copies, policy.priorities))
@@ -432,7 +432,7 @@ class EntryRepo:
         rules the copies were stored under (a fingerprint in ``meta``); then re-merge the entries
         whose copies changed. None when the rules are the same. ``map_rows`` runs the rules over the
         copies (the pipeline passes its worker processes); results come back in order, by key, so
-        each entry is settled once, right after its copies, holding one entry in memory at a time.
+        each entry is settled once, from the rows already read, a hundred entries at a time.
 
         One transaction: a run killed midway leaves the copies as they were and the old fingerprint,
         so the next run re-applies them all.
