@@ -97,6 +97,9 @@ def test_the_shipped_config_republishes_the_seed_without_its_site_chrome(tmp_pat
         f"http://finews.zning.xyz/html_News/NewsShare.html?infoCode={SEED_KEY}</a></p>"
     )
     assert "培育一批进军元宇宙" in content  # the article itself is all there
+    everything = (tmp_path / "public" / "feeds" / "all.atom.xml").read_text(encoding="utf-8")
+    assert "utm_" not in everything and "spm=" not in everything and "from=telegraph" not in everything
+    assert "https://cls.example.com/detail/917001" in everything  # the link, without its tracking
 
 
 def test_a_rule_change_reaches_the_outputs_on_the_next_build_without_reading_posts(tmp_path: Path) -> None:
