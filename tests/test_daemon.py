@@ -227,6 +227,22 @@ def test_posts_reach_the_feed_through_pause_reload_and_stop(tmp_path: Path) -> N
     assert integrity(tmp_path) == "ok"
 
 
+def test_a_rule_added_by_sighup_is_applied_to_the_stored_copies(tmp_path: Path) -> None:
+    config = write_config(tmp_path)
+    add_post(tmp_path / "posts", "a.md", "推广广告")
+    add_post(tmp_path / "posts", "b.md", "真新闻")
+    with daemon(config) as running:
+        wait_for(feed_has(tmp_path, "推广广告", "真新闻"), "both posts")
+        write_config(tmp_path, 'rules: [{name: no-ads, drop_if: {title: "广告"}}]\n')
+        running.send(signal.SIGHUP)
+        wait_for(lambda: not feed_has(tmp_path, "推广广告")(), "the rule to take the ad out of the feed")
+        assert feed_has(tmp_path, "真新闻")()
+        assert "rules changed: re-applied to 2 stored copies, 1 rewritten or dropped" in running.log
+        code, _ = running.stop()
+    assert code == 0
+    assert integrity(tmp_path) == "ok"
+
+
 def test_remote_sources_added_changed_and_removed_by_sighup(tmp_path: Path, feed_server: FeedServer) -> None:
     feed_server.publish("a.xml", [("a1", "远程一")])
     feed_server.publish("c.xml", [("c1", "远程丙")])
