@@ -22,6 +22,7 @@ BENCHES = {
     "bench.bench_fetch": ([], ["--feeds", "200", "--rounds", "1"]),
     "bench.bench_merge": ([], ["--posts", "2000"]),
     "bench.bench_rules": ([], ["--posts", "2000", "--copies", "5000"]),
+    "bench.bench_retention": ([], ["--entries", "5000"]),
     "bench.bench_daemon": ([], ["--quick"]),
     "bench.bench_notify": ([], []),
     "bench.bench_serve": ([], []),

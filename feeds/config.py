@@ -175,8 +175,27 @@ class CategoryConfig(_Strict):
         return value
 
 
+MAX_RETAIN = 100 * 365 * 86400.0  # a retention period past a century is a typo
+
+
+def parse_retention(value: object) -> float:
+    """A duration like ``365d`` for ``feed.retain``, which may be longer than other durations."""
+    seconds = _seconds(value)
+    if math.isnan(seconds) or seconds <= 0:
+        raise ValueError(f"{_shown(value)} is not a positive duration like 365d")
+    if seconds > MAX_RETAIN:
+        raise ValueError(f"{_shown(value)} is too long: a retention period is at most 100 years")
+    return seconds
+
+
+Retention = Annotated[float, BeforeValidator(parse_retention)]
+
+
 class FeedConfig(_Strict):
     limit: int = Field(50, ge=1, le=10000)
+    # Entries whose published date is older than this are deleted at the end of a run, and leave a
+    # tombstone so that no source brings them back; None (the default) keeps everything.
+    retain: Retention | None = None
 
 
 class FetchConfig(_Strict):

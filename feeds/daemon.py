@@ -358,7 +358,9 @@ class Daemon:
         self._nudge_webhooks()
 
     def publish(self, only: Iterable[str] | None) -> None:
-        """Rebuild the given categories (None: all) and queue WebSub pings for files that changed."""
+        """Rebuild the given categories (None: all) and queue WebSub pings for files that changed;
+        first, retention deletes what ``feed.retain`` no longer keeps (its feeds are then dirty)."""
+        pipeline.expire(self.config, self.store, datetime.now(UTC))
         if only is None:
             result = pipeline.build(self.config, self.store)
         else:  # what the store marked dirty: a superset of ``only``, and it survives a crash

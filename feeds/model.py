@@ -270,6 +270,7 @@ class Outcome(enum.Enum):
     UPDATED = "updated"
     DUPLICATE = "duplicate"
     DROPPED = "dropped"  # a rule dropped the copy (kept in the store, in no entry)
+    BURIED = "buried"  # retention deleted its entry (a tombstone): not imported again
 
 
 @pickled_as_call

@@ -62,6 +62,29 @@ def merge_policy(config: Config) -> MergePolicy:
     return MergePolicy(config.priorities, window)
 
 
+def retention_cutoff(config: Config, now: datetime) -> datetime | None:
+    """Entries published before this are deleted (``feed.retain``); None keeps everything."""
+    return None if config.feed.retain is None else now - timedelta(seconds=config.feed.retain)
+
+
+def too_old(entry: Entry, cutoff: datetime | None) -> bool:
+    """A copy older than the retention period is not stored: it would be deleted at the end of the
+    very run that stored it (and announced to webhooks in between)."""
+    return cutoff is not None and entry.published < cutoff
+
+
+def expire(config: Config, store: Store, now: datetime) -> int:
+    """Retention: delete the entries older than ``feed.retain``, leaving tombstones (see
+    ``EntryRepo.bury_older_than``); returns how many."""
+    cutoff = retention_cutoff(config, now)
+    if cutoff is None:
+        return 0
+    buried = store.entries.bury_older_than(cutoff, now)
+    if buried:
+        log.info("retention: deleted %d entries published before %s", buried, cutoff.isoformat())
+    return buried
+
+
 def remerge(config: Config, store: Store, now: datetime) -> int:
     """Re-apply the rules to every stored copy if they changed since they were last applied, and
     re-merge every entry if the priorities did: a config change takes effect without fetching."""
@@ -99,6 +122,8 @@ class Tally:
         if decision.outcome is Outcome.DROPPED:
             rule = decision.copy.dropped_by if decision.copy else None
             self.skip(decision.key, f"dropped by rule {rule}")
+        elif decision.outcome is Outcome.BURIED:
+            self.skip(decision.key, "deleted by feed.retain before; not imported again")
         if decision.entry is not None:
             self.touched.add(ALL)
             self.touched.update(decision.entry.categories)
@@ -285,7 +310,8 @@ def _ingest_folder(
                 continue
             yield post, before
 
-    step = PostStep(name, merge_policy(config), now, bool(config.webhooks), tally, budget)
+    cutoff = retention_cutoff(config, now)
+    step = PostStep(name, merge_policy(config), now, bool(config.webhooks), tally, budget, cutoff)
     prepared = ordered_map(partial(prepare_post, context), changed_posts())
     with store.batches(BATCH) as commit_point:
         for (post, before), result in prepared:
@@ -309,6 +335,7 @@ class PostStep:
     notify: bool
     tally: Tally
     budget: CategoryBudget
+    cutoff: datetime | None = None  # feed.retain: posts published before it are not stored
 
     def forget(self, store: Store, key: str, relpath: str) -> None:
         """This folder's post no longer gives a copy of ``key``: its entry re-merges from the rest."""
@@ -346,11 +373,12 @@ def _store_post(
         return
     if post.location in failing:
         store.entries.clear_failure(source, post.location)
-    if result.entry is None:  # a draft: published: false
+    if result.entry is None or too_old(result.entry, step.cutoff):  # a draft, or past feed.retain
         if before and before.entry_key:
             step.forget(store, before.entry_key, post.relpath)
-        store.entries.record_file(source, post.relpath, index)
-        tally.skip(post.location, "a draft (published: false)")
+        store.entries.record_file(source, post.relpath, replace(index, entry_key=None))
+        why = "a draft (published: false)" if result.entry is None else "older than feed.retain"
+        tally.skip(post.location, why)
         return
     decision = store.entries.apply(result.entry, step.now, step.policy, step.notify)
     index = replace(index, entry_key=decision.key)  # a near-duplicate's copy lives under another key
@@ -482,6 +510,7 @@ def _store_fetch(
     tally = Tally()
     budget = CategoryBudget(result.source, KnownCategories(store) if known is None else known)
     notify = bool(config.webhooks)
+    cutoff = retention_cutoff(config, now)
     for reason in result.skipped:
         tally.skip(result.source, reason)
     if result.unchanged:
@@ -490,6 +519,8 @@ def _store_fetch(
         for item in normalized:
             if isinstance(item, ItemFailure):
                 tally.failed(item)
+            elif too_old(item, cutoff):
+                tally.skip(item.item_id, "older than feed.retain")
             elif (refused := budget.refuse(item, item.item_id)) is not None:
                 tally.failed(refused)
             else:
@@ -666,6 +697,7 @@ def run_cycle(
     summary = ingest_local(config, store, now, progress)
     if config.remote:
         summary += asyncio.run(ingest_remote(config, store, now, force_all=force_all))
+    expire(config, store, now)
     result = build_dirty(config, store)
     announce(config, store, result)
     delivery = deliver(config, store)

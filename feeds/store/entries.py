@@ -92,11 +92,13 @@ NEAR_CANDIDATES = (
     "AND c.date_is_fetch_time = 0 AND c.retired = 0 AND e.info_code IS NULL"
 )
 # Everything storing a copy must know first, in one statement: where the source's item has its copy
-# (0: key, digest), whether an entry has the copy's key (1), near-duplicate candidates (2: key, date).
+# (0: key, digest), whether an entry has the copy's key (1), near-duplicate candidates (2: key, date),
+# whether retention deleted the copy's key (3).
 _LOOKUP = (
     "SELECT 0, key, content_hash FROM copies WHERE source = ? AND item_id = ? AND retired = 0 "
     "UNION ALL SELECT 1, key, NULL FROM entries WHERE key = ? "
-    f"UNION ALL {NEAR_CANDIDATES.replace('SELECT c.key', 'SELECT 2, c.key', 1)}"
+    f"UNION ALL {NEAR_CANDIDATES.replace('SELECT c.key', 'SELECT 2, c.key', 1)} "
+    "UNION ALL SELECT 3, key, NULL FROM tombstones WHERE key = ?"
 )
 _FINGERPRINT = "merge_fingerprint"
 _RULES_FINGERPRINT = "rules_fingerprint"
@@ -130,6 +132,7 @@ class _Found:
     homes: dict[str, str]  # key → digest of this source's copy of the item (one key, but after a key change)
     exists: bool  # an entry has the copy's own key
     near: list[NearCandidate]
+    buried: bool = False  # retention deleted the entry of the copy's key: it is not imported again
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +197,8 @@ class EntryRepo:
         """
         self.save_categories(entry.categories)
         found = self._lookup(entry, policy)
+        if found.buried:
+            return Decision(entry.key, Outcome.BURIED, None, None, None)
         unchanged_at = merge.unchanged_home(found.homes, entry)
         if unchanged_at is not None:
             return Decision(unchanged_at, Outcome.DUPLICATE, None, None, None)
@@ -246,18 +251,20 @@ class EntryRepo:
             title_key = entry.title_key
         else:
             title_key, low, high = "", "", ""  # matches nothing (the index holds no empty title keys)
-        params = (entry.source, entry.item_id, entry.key, title_key, low, high)
+        params = (entry.source, entry.item_id, entry.key, title_key, low, high, entry.key)
         homes: dict[str, str] = {}
-        exists = False
+        exists = buried = False
         candidates: list[NearCandidate] = []
         for kind, key, value in self._conn.execute(_LOOKUP, params):
             if kind == 0:
                 homes[key] = value
             elif kind == 1:
                 exists = True
-            else:
+            elif kind == 2:
                 candidates.append(NearCandidate(key, parse_iso(value)))
-        return _Found(homes, exists, candidates)
+            else:
+                buried = True
+        return _Found(homes, exists, candidates, buried)
 
     def _join_near_duplicate(
         self, entry: Entry, policy: MergePolicy, now: datetime, candidates: list[NearCandidate]
@@ -542,6 +549,31 @@ class EntryRepo:
                 changed += self._remerge(key, policy, now, notify)
             self._set_meta(_FINGERPRINT, policy.fingerprint)
         return changed
+
+    # ---- retention -------------------------------------------------------------------------
+
+    def bury_older_than(self, cutoff: datetime, now: datetime) -> int:
+        """Delete the entries published before ``cutoff``, with their copies and category rows (the
+        feeds they were in are marked dirty), leaving a tombstone per key so that no source brings
+        one back; returns how many. One transaction."""
+        before = iso(cutoff)
+        with self._store.transaction():
+            buried = self._conn.execute(
+                "INSERT OR REPLACE INTO tombstones (key, deleted) "
+                "SELECT key, ? FROM entries WHERE published < ?",
+                (iso(now), before),
+            ).rowcount
+            if buried:
+                self._conn.execute("DELETE FROM entries WHERE published < ?", (before,))
+                self._conn.execute(
+                    "UPDATE files SET entry_key = NULL WHERE entry_key IN (SELECT key FROM tombstones "
+                    "WHERE deleted = ?)",
+                    (iso(now),),
+                )
+        return int(buried)
+
+    def is_buried(self, key: str) -> bool:
+        return self._conn.execute("SELECT 1 FROM tombstones WHERE key = ?", (key,)).fetchone() is not None
 
     def dirty_feeds(self) -> set[str]:
         return {row[0] for row in self._conn.execute("SELECT slug FROM dirty_feeds")}

@@ -326,10 +326,27 @@ def _v3(conn: sqlite3.Connection) -> None:
     conn.executescript(f"BEGIN;{V3}")
 
 
+V4 = """
+-- Entries deleted by retention (`feed.retain`): no source may bring the key back.
+CREATE TABLE tombstones (
+    key TEXT PRIMARY KEY,
+    deleted TEXT NOT NULL          -- when the entry was deleted
+) WITHOUT ROWID;
+-- A deleted entry leaves every feed it was in (its category rows mark theirs as they go).
+CREATE TRIGGER entries_deleted_dirty AFTER DELETE ON entries WHEN OLD.hidden = 0 BEGIN
+    INSERT OR IGNORE INTO dirty_feeds (slug) VALUES ('all');
+END;
+"""
+
+
+def _v4(conn: sqlite3.Connection) -> None:
+    conn.executescript(f"BEGIN;{V4}")
+
+
 Migration = Callable[[sqlite3.Connection], None]
 
 # Append only: MIGRATIONS[i] takes the database from version i to i + 1.
-MIGRATIONS: list[Migration] = [_v1, _v2, _v3]
+MIGRATIONS: list[Migration] = [_v1, _v2, _v3, _v4]
 LATEST = len(MIGRATIONS)
 
 # The tables each version must have: checked after its migration, inside its transaction.
@@ -350,3 +367,4 @@ EXPECTED_TABLES: dict[int, frozenset[str]] = {
 }
 EXPECTED_TABLES[2] = (EXPECTED_TABLES[1] - {"entry_sources"}) | {"copies", "meta"}
 EXPECTED_TABLES[3] = EXPECTED_TABLES[2]
+EXPECTED_TABLES[4] = EXPECTED_TABLES[3] | {"tombstones"}
