@@ -343,6 +343,47 @@ class RuleConfig(_Strict):
         return self.model_dump(by_alias=True, exclude_none=True)
 
 
+ViewField = Literal["title", "content", "link", "author"]
+
+
+class ViewConfig(_Strict):
+    """An extra feed of the entries in any listed category or with any listed tag, that match every
+    ``match`` pattern (RE2); emitted like a category (feeds/views.py)."""
+
+    slug: str
+    title: str | None = None
+    categories: tuple[str, ...] | None = None  # names or slugs, resolved like a post's categories
+    tags: tuple[str, ...] | None = None
+    match: dict[ViewField, str] | None = None
+
+    @field_validator("slug")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not SLUG_RE.match(value) or len(value) > MAX_SLUG:
+            raise ValueError(
+                f"{value!r} is not a slug: a-z, 0-9, _ and - only, at most {MAX_SLUG} characters"
+            )
+        if value == "all":
+            raise ValueError("'all' is the feed of every entry; a view needs another slug")
+        return value
+
+    @field_validator("match")
+    @classmethod
+    def _patterns(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        for name, pattern in (value or {}).items():
+            try:
+                _pattern(pattern)
+            except ValueError as exc:
+                raise ValueError(f"{name}: {exc}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _selects(self) -> ViewConfig:
+        if not (self.categories or self.tags or self.match):
+            raise ValueError("a view needs categories, tags or match (else it is the 'all' feed)")
+        return self
+
+
 class SchedulerConfig(_Strict):
     local_interval: Duration = 60.0
     jitter: float = Field(0.1, ge=0, le=1)
@@ -362,6 +403,7 @@ class Config(_Strict):
     websub: WebSubConfig | None = None
     webhooks: tuple[WebhookConfig, ...] = ()
     rules: tuple[RuleConfig, ...] = ()
+    views: tuple[ViewConfig, ...] = ()
     scheduler: SchedulerConfig = SchedulerConfig()
     base_dir: str = "."  # set by load(): the config file's folder
     path: str = "config.yaml"  # set by load()
@@ -404,6 +446,27 @@ class Config(_Strict):
                     resolver.resolve(name)
                 except UnsafeCategory as exc:
                     raise ValueError(f"{where}.add_categories: {exc}") from None
+        return self
+
+    @model_validator(mode="after")
+    def _view_slugs(self) -> Config:
+        """A view is a feed of its own: its slug may be no other view's, nor a configured category's
+        (a category that only a feed brings is refused at build time, see pipeline.build)."""
+        from feeds.slugs import CategoryResolver, UnsafeCategory
+
+        resolver = CategoryResolver(self.categories)
+        configured = {resolver.resolve(name).slug for name in self.categories}
+        seen: set[str] = set()
+        for index, view in enumerate(self.views):
+            if view.slug in seen or view.slug in configured:
+                what = "another view" if view.slug in seen else "a category in `categories`"
+                raise ValueError(f"views[{index}].slug: {view.slug!r} is already the slug of {what}")
+            seen.add(view.slug)
+            for name in view.categories or ():
+                try:
+                    resolver.resolve(name)
+                except UnsafeCategory as exc:
+                    raise ValueError(f"views[{index}].categories: {exc}") from None
         return self
 
     @property

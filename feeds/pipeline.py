@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import itertools
 import logging
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, replace
@@ -18,7 +19,7 @@ from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from feeds import emit, rules
+from feeds import emit, rules, views
 from feeds.config import Config, LocalSource
 from feeds.errors import ItemError
 from feeds.merge import Decision, MergePolicy
@@ -620,7 +621,8 @@ def build(config: Config, store: Store, only: Iterable[str] | None = None) -> Bu
             continue
         if not _write_category(config, store, outputs, category, titles):
             failed.add(category.slug)
-    outputs.write(emit.OPML_PATH, emit.render_opml(usable, config.site))
+    shown = _write_views(config, store, outputs, usable, titles, wanted)
+    outputs.write(emit.OPML_PATH, emit.render_opml(usable + shown, config.site))
     built = {c.slug for c in categories} if wanted is None else wanted
     with store.transaction():  # a feed left with no entries is cleared too: nothing more to build
         store.entries.clear_dirty(built - failed)
@@ -636,6 +638,40 @@ def _categories(config: Config, store: Store) -> list[Category]:
     return [Category(ALL, config.site.title)] + [
         Category(c.slug, resolver.title(c.slug, c.title)) for c in stored
     ]
+
+
+def _write_views(
+    config: Config,
+    store: Store,
+    outputs: _Outputs,
+    categories: list[Category],
+    titles: dict[str, str],
+    wanted: set[str] | None,
+) -> list[Category]:
+    """Write each view's feeds (any entry change marks ``all`` dirty, which rebuilds them; a view
+    whose bytes did not change writes nothing); returns the views to list. A view whose slug a
+    category from a feed has taken is not written, and is reported: the category keeps its files."""
+    taken = {category.slug for category in categories}
+    listed: list[Category] = []
+    for view in views.from_config(config):
+        if view.slug in taken:
+            outputs.fail(
+                str(config.output_path / "feeds" / view.slug),
+                f"view {view.slug!r} has the slug of a category; give the view another slug",
+            )
+            continue
+        listed.append(view.category)
+        if wanted is not None and ALL not in wanted and _left_alone(config.output_path, view.slug, wanted):
+            continue  # no entry changed since its last build, and its files are there
+        chosen = itertools.islice(
+            (entry for entry in store.entries.selected(view.categories, view.tags) if view.includes(entry)),
+            config.feed.limit,
+        )
+        hub = config.websub.hub if config.websub else None
+        files = emit.render_category(list(chosen), view.category, config.site, titles, hub)
+        for relative, data in files.items():
+            outputs.write(relative, data)
+    return listed
 
 
 def _left_alone(root: Path, slug: str, wanted: set[str] | None) -> bool:

@@ -596,6 +596,22 @@ class EntryRepo:
             rows = self._conn.execute(sql, (category,)).fetchall()
         return [self._with_sources(_entry_from_row(row)) for row in rows]
 
+    def selected(self, categories: Iterable[str], tags: Iterable[str]) -> Iterator[StoredEntry]:
+        """Entries in any of ``categories`` or with any of ``tags`` (with neither given: every
+        entry), newest first, read as the caller goes: a view stops at its feed's limit."""
+        wanted_categories, wanted_tags = sorted(categories), sorted(tags)
+        sql = (
+            f"{_SELECT_ENTRY} WHERE e.hidden = 0 AND (? OR EXISTS (SELECT 1 FROM entry_categories AS ec "
+            "WHERE ec.key = e.key AND ec.slug IN (SELECT value FROM json_each(?))) "
+            "OR EXISTS (SELECT 1 FROM json_each(e.tags) AS t "
+            "WHERE t.value IN (SELECT value FROM json_each(?)))) "
+            "ORDER BY e.published DESC, e.key"
+        )
+        every = not wanted_categories and not wanted_tags
+        params = (every, _dumps(wanted_categories), _dumps(wanted_tags))
+        for row in self._conn.execute(sql, params):
+            yield self._with_sources(_entry_from_row(row))
+
     def count(self) -> int:
         """Entries in the feeds (not those every copy of which a rule dropped)."""
         return int(self._conn.execute("SELECT count(*) FROM entries WHERE hidden = 0").fetchone()[0])
