@@ -32,7 +32,7 @@ from lxml import etree
 
 from feeds.config import MAX_SLUG, SLUG_RE, SiteConfig
 from feeds.errors import FeedsError
-from feeds.model import Category, StoredEntry
+from feeds.model import Category, Origin, StoredEntry
 from feeds.normalize import XML_UNSAFE, plain_text
 from feeds.timefmt import iso
 
@@ -178,6 +178,20 @@ class _Item:
     updated: _UtcTime
     categories: tuple[Category, ...]  # slug + display title
     tags: tuple[str, ...]  # free tags not already said by a category
+    source: _Source | None = None  # the remote feed the entry's text came from
+    via: tuple[str, ...] = ()  # the other copies' links
+    copies: tuple[tuple[str, str | None], ...] = ()  # (source name, link) of every kept copy
+
+
+@dataclass(frozen=True, slots=True)
+class _Source:
+    """The remote feed an entry's canonical copy came from, cleaned for XML (attribution)."""
+
+    id: str | None
+    title: str  # the feed's own title, else the source's name
+    link: str | None
+    updated: _UtcTime | None
+    url: str | None  # the feed's URL (RSS <source url>), when it is an http(s) one
 
 
 def _feed_title(category: Category, site: SiteConfig) -> str:
@@ -212,10 +226,12 @@ def _prepare_item(entry: StoredEntry, site: SiteConfig, category_titles: Mapping
     )
     said = {c.slug for c in categories} | {c.title for c in categories}
     tags = _unique(tag for tag in map(_clean_line, entry.tags) if tag and tag not in said)
+    link = _clean_line(entry.link) or _home_url(site)
+    copies = tuple((name, _clean_line(url)) for name, url in entry.copy_links if _clean_line(name))
     return _Item(
         id=entry_id(entry.key, site),
         title=_clean_line(entry.title) or UNTITLED,
-        link=_clean_line(entry.link) or _home_url(site),
+        link=link,
         content=clean_text(entry.content),
         summary=_clean_line(entry.summary),
         author=_clean_line(entry.author),
@@ -223,6 +239,29 @@ def _prepare_item(entry: StoredEntry, site: SiteConfig, category_titles: Mapping
         updated=_utc(entry.updated),
         categories=categories,
         tags=tags,
+        source=_source(entry.origin),
+        via=_unique(
+            url for url in map(_clean_line, (u for _, u in entry.copy_links[1:])) if url and url != link
+        ),
+        copies=copies,
+    )
+
+
+def _source(origin: Origin | None) -> _Source | None:
+    """Attribution for a remote feed's copy. A feed read from a file (as the shipped examples are)
+    has no address a reader could use, and its path must not leak into what is published: its
+    ``file:`` id and RSS ``<source>`` are left out."""
+    if origin is None:
+        return None
+    meta = origin.meta
+    feed_id = _clean_line(meta.id)
+    url = _clean_line(origin.feed_url)
+    return _Source(
+        id=feed_id if feed_id and not feed_id.lower().startswith("file:") else None,
+        title=_clean_line(meta.title) or _clean_line(origin.source) or "?",
+        link=_clean_line(meta.link),
+        updated=_utc(meta.updated) if meta.updated is not None else None,
+        url=url if url and url.lower().startswith(("http://", "https://")) else None,
     )
 
 
@@ -253,25 +292,40 @@ class _RssChannelExtras:
 
 
 class _ItemExtras:
-    """feedgen extension for one entry: the Atom summary and the RSS ``dc:creator``."""
+    """feedgen extension for one entry: the Atom summary, ``rel="via"`` links and ``<source>``, the
+    RSS ``dc:creator`` and ``<source url>`` (attribution: where the republished text came from)."""
 
-    def __init__(self, summary: str | None, creator: str | None) -> None:
-        self.summary = summary
-        self.creator = creator
+    def __init__(self, item: _Item) -> None:
+        self.item = item
 
     def extend_ns(self) -> dict[str, str]:
         return {}
 
     def extend_atom(self, entry: Any) -> Any:
         # feedgen builds Atom children un-namespaced under a literal xmlns attribute; match it.
-        if self.summary:
-            etree.SubElement(entry, "summary", type="html").text = self.summary
+        item = self.item
+        if item.summary:
+            etree.SubElement(entry, "summary", type="html").text = item.summary
+        for url in item.via:
+            etree.SubElement(entry, "link", href=url, rel="via")
+        if item.source is not None:
+            source = etree.SubElement(entry, "source")
+            if item.source.id:
+                etree.SubElement(source, "id").text = item.source.id
+            etree.SubElement(source, "title").text = item.source.title
+            if item.source.link:
+                etree.SubElement(source, "link", href=item.source.link, rel="alternate")
+            if item.source.updated is not None:
+                etree.SubElement(source, "updated").text = item.source.updated.isoformat()
         return entry
 
-    def extend_rss(self, item: Any) -> Any:
-        if self.creator:
-            etree.SubElement(item, f"{{{_DC_NS}}}creator").text = self.creator
-        return item
+    def extend_rss(self, rss_item: Any) -> Any:
+        item = self.item
+        if item.author:
+            etree.SubElement(rss_item, f"{{{_DC_NS}}}creator").text = item.author
+        if item.source is not None and item.source.url:
+            etree.SubElement(rss_item, "source", url=item.source.url).text = item.source.title
+        return rss_item
 
 
 def _generator(feed: _Feed) -> Any:
@@ -302,7 +356,7 @@ def _add_item(fg: Any, item: _Item) -> None:
     labelled = [{"term": c.slug, "label": c.title} for c in item.categories]
     if labelled or item.tags:
         fe.category(labelled + [{"term": tag} for tag in item.tags])
-    fe.register_extension("feeds_item", partial(_ItemExtras, item.summary, item.author), atom=True, rss=True)
+    fe.register_extension("feeds_item", partial(_ItemExtras, item), atom=True, rss=True)
 
 
 def _links(fg: Any, feed: _Feed, fmt: str) -> None:
@@ -346,6 +400,12 @@ def _json_item(item: _Item) -> dict[str, object]:
             ("date_modified", iso(item.updated)),
             ("authors", [{"name": item.author}] if item.author else None),
             ("tags", list(tags) if tags else None),
+            (
+                "_feeds",
+                {"copies": [_without_none([("source", n), ("url", u)]) for n, u in item.copies]}
+                if item.copies
+                else None,
+            ),
         ]
     )
 

@@ -63,6 +63,26 @@ class EntryData:
 
 @pickled_as_call
 @dataclass(frozen=True, slots=True)
+class FeedMeta:
+    """What a remote feed says of itself (cleaned): the source shown on entries republished from it."""
+
+    id: str | None = None  # its Atom id, else its URL
+    title: str | None = None  # plain text
+    link: str | None = None  # its home page: an absolute http(s) URL
+    updated: datetime | None = None  # UTC
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where an entry's canonical copy came from, when that is a remote feed (``emit``'s attribution)."""
+
+    source: str  # the source's name in the config
+    feed_url: str  # the feed's current URL
+    meta: FeedMeta
+
+
+@pickled_as_call
+@dataclass(frozen=True, slots=True)
 class Category:
     """A category feed: ``slug`` names files (``[a-z0-9_-]`` only), ``title`` is shown to readers."""
 
@@ -227,6 +247,10 @@ class StoredEntry:
     content_hash: str  # the canonical copy's digest of its text
     canonical: tuple[str, str] = ("", "")  # (source, item id) of the copy whose text it shows
     hidden: bool = False  # rules dropped every copy: stored, but in no feed
+    # For the feeds' attribution (not part of what ``shown`` compares): each kept copy's source and
+    # link, canonical first, and the remote feed the canonical copy came from, if it did.
+    copy_links: tuple[tuple[str, str | None], ...] = ()
+    origin: Origin | None = None
 
     def shown(self) -> tuple[object, ...]:
         """Everything the feeds and webhooks show of the entry (not which sources carried it)."""

@@ -25,7 +25,7 @@ from lxml import etree
 from feeds import emit
 from feeds.config import MAX_SLUG, SiteConfig
 from feeds.errors import FeedsError
-from feeds.model import Category, StoredEntry
+from feeds.model import Category, FeedMeta, Origin, StoredEntry
 from feeds.timefmt import iso
 
 DATA = Path(__file__).parent / "data" / "emit"
@@ -492,3 +492,76 @@ def test_a_slug_too_long_for_a_file_name_is_refused_before_any_write() -> None:
     assert emit.feed_paths(longest)["atom"] == f"feeds/{longest}.atom.xml"
     with pytest.raises(emit.OutputPathError, match="longer than"):
         emit.feed_paths(longest + "a")
+
+
+# --- attribution --------------------------------------------------------------------------------
+
+ORIGIN = Origin(
+    "wire",
+    "https://wire.example.com/feed.atom",
+    FeedMeta(
+        "urn:uuid:wire-feed",
+        "财联社电报",
+        "https://wire.example.com/",
+        datetime(2022, 1, 25, 1, 30, tzinfo=UTC),
+    ),
+)
+
+
+def attributed() -> list[StoredEntry]:
+    remote = make(
+        key="r1",
+        link="https://wire.example.com/1",
+        origin=ORIGIN,
+        copy_links=(("wire", "https://wire.example.com/1"), ("mirror", "https://mirror.example.com/1")),
+    )
+    local = make(
+        key="l1",
+        link="https://finews.example.com/l1",
+        copy_links=(("posts", "https://finews.example.com/l1"), ("wire", "https://wire.example.com/l1")),
+    )
+    return [remote, local]
+
+
+def test_atom_names_the_remote_feed_a_text_came_from_and_links_the_other_copies() -> None:
+    feed = xml("atom", attributed())
+    remote, local = feed.findall(f"{ATOM}entry")
+    source = remote.find(f"{ATOM}source")
+    assert source.findtext(f"{ATOM}id") == "urn:uuid:wire-feed"
+    assert source.findtext(f"{ATOM}title") == "财联社电报"
+    assert source.find(f"{ATOM}link").get("href") == "https://wire.example.com/"
+    assert source.findtext(f"{ATOM}updated") == "2022-01-25T01:30:00Z"
+    assert [link.get("href") for link in remote.findall(f"{ATOM}link[@rel='via']")] == [
+        "https://mirror.example.com/1"
+    ]
+    assert local.find(f"{ATOM}source") is None  # the site's own post
+    assert [link.get("href") for link in local.findall(f"{ATOM}link[@rel='via']")] == [
+        "https://wire.example.com/l1"
+    ]
+    parsed = feedparser.parse(render(attributed())[PATHS["atom"]])
+    assert parsed.bozo == 0 and parsed.entries[0].source.title == "财联社电报"
+
+
+def test_rss_and_json_feed_carry_the_attribution_too() -> None:
+    items = xml("rss", attributed()).find("channel").findall("item")
+    source = items[0].find("source")
+    assert (source.get("url"), source.text) == ("https://wire.example.com/feed.atom", "财联社电报")
+    assert items[1].find("source") is None
+    feed = json.loads(render(attributed())[PATHS["json"]])
+    assert feed["items"][0]["_feeds"] == {
+        "copies": [
+            {"source": "wire", "url": "https://wire.example.com/1"},
+            {"source": "mirror", "url": "https://mirror.example.com/1"},
+        ]
+    }
+
+
+def test_a_feed_read_from_a_file_leaves_no_path_in_the_outputs() -> None:
+    from_file = Origin(
+        "wire", "examples/feeds/wire.xml", FeedMeta("file:///home/me/wire.xml", "样例", None, None)
+    )
+    entry = make(key="f1", origin=from_file, copy_links=(("wire", "https://wire.example.com/f1"),))
+    data = render([entry])
+    assert not any(b"file:" in body or b"examples/feeds" in body for body in data.values())
+    source = xml("atom", [entry]).find(f"{ATOM}entry/{ATOM}source")
+    assert source.findtext(f"{ATOM}title") == "样例" and source.find(f"{ATOM}id") is None

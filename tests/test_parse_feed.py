@@ -792,3 +792,37 @@ def test_a_huge_rss_feed_reads_only_what_it_keeps(
     assert [item.title for item in parsed.items] == [f"t{n}" for n in range(100)]
     assert calls[0][0] + calls[1][0] <= 100 and calls[2][0] == 100
     assert parsed.skipped == (over_limit(HUGE - 100, 100),)
+
+
+# ---- what a feed says of itself (attribution) ----------------------------------------------------
+
+RSS_WITH_CHANNEL = b"""<?xml version="1.0"?><rss version="2.0"><channel>
+<title>&lt;b&gt;Wire&lt;/b&gt; news</title><link>/home</link>
+<lastBuildDate>Tue, 25 Jan 2022 09:30:00 +0800</lastBuildDate>
+<item><title>t</title><guid>g</guid></item></channel></rss>"""
+ATOM_WITH_FEED = b"""<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom">
+<id>urn:uuid:x</id><title>Wire</title><link rel="self" href="/feed"/><link href="https://w.example/"/>
+<updated>2022-01-25T01:30:00Z</updated><entry><id>e</id><title>t</title></entry></feed>"""
+
+
+@pytest.mark.parametrize("body", [RSS_WITH_CHANNEL, ATOM_WITH_FEED])
+def test_both_readers_find_what_a_feed_says_of_itself(body: bytes) -> None:
+    fast = parse_feed(body, context())
+    slow = parse_feed(body, context(), fast=False)
+    assert (fast.parser, slow.parser) == ("lxml", "feedparser")
+    assert fast.meta == slow.meta
+    assert fast.meta is not None and fast.meta.updated == datetime(2022, 1, 25, 1, 30, tzinfo=UTC)
+    assert (
+        fast.meta.title in ("Wire news", "Wire") and fast.meta.link and fast.meta.link.startswith("https://")
+    )
+
+
+def test_a_feed_without_an_id_is_known_by_its_url_and_bad_values_are_left_out() -> None:
+    body = (
+        b'{"version": "https://jsonfeed.org/version/1.1", "title": "' + b"x" * 5000 + b'",'
+        b' "home_page_url": "javascript:alert(1)", "items": [{"id": "1", "content_text": "t"}]}'
+    )
+    meta = parse_feed(body, context()).meta
+    assert meta is not None
+    assert meta.id == context().url and meta.link is None and meta.updated is None
+    assert meta.title is not None and len(meta.title) <= 1024

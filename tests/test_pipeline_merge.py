@@ -5,6 +5,7 @@ Real files, a real SQLite store, feedparser reading back what was emitted.
 
 from __future__ import annotations
 
+import json
 import random
 import shutil
 import sqlite3
@@ -13,11 +14,13 @@ from pathlib import Path
 import feedparser
 import pytest
 from conftest import DATA, post
+from feedserver import FeedServer, Reply, feed_server
 
 from feeds.config import Config, load
 from feeds.pipeline import run_cycle
 from feeds.store import Store
 
+__all__ = ["feed_server"]  # the shared server fixture, used by name below
 ROOT = Path(__file__).parent.parent
 SEED_KEY = "NW202201242259595178"
 SEED_LINK = f"http://finews.zning.xyz/html_News/NewsShare.html?infoCode={SEED_KEY}"
@@ -288,3 +291,54 @@ def test_a_broken_then_deleted_post_takes_its_copy_with_it(tmp_path: Path) -> No
         path.unlink()
         run_cycle(config, store)
         assert store.entries.copies("NW1") == []
+
+
+ATOM_FEED = """<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom">
+  <id>urn:uuid:wire-feed</id>
+  <title>财联社电报</title>
+  <link href="https://wire.example.com/" rel="alternate"/>
+  <updated>2022-01-25T09:30:00+08:00</updated>
+  <entry><id>wire-1</id><title>只在电报</title><link href="https://wire.example.com/1"/>
+    <updated>2022-01-25T09:00:00+08:00</updated>
+    <content type="html">&lt;p&gt;电报正文&lt;/p&gt;</content></entry>
+  <entry><id>wire-2</id><title>转载</title><link href="https://wire.example.com/2?infoCode=NW7"/>
+    <updated>2022-01-24T09:00:00+08:00</updated><content type="html">&lt;p&gt;摘要&lt;/p&gt;</content></entry>
+</feed>
+"""
+
+
+def test_republished_entries_say_where_they_came_from(tmp_path: Path, feed_server: FeedServer) -> None:
+    url = feed_server.route(
+        "/wire.atom", Reply(body=ATOM_FEED.encode(), headers={"content-type": "application/atom+xml"})
+    )
+    (tmp_path / "posts").mkdir()
+    (tmp_path / "posts" / "a.md").write_text(post(title="原文", extra="infoCode: NW7\n"), encoding="utf-8")
+    (tmp_path / "config.yaml").write_text(
+        "site: {title: 财经新闻聚合, url: https://finews.example.com}\nstore: store/feeds.db\n"
+        "output_dir: public\nlocal: [{path: posts, name: posts}]\nfetch: {allow_private: true}\n"
+        f"remote: [{{name: wire, url: '{url}', category: zhengquanshibaowang}}]\n",
+        encoding="utf-8",
+    )
+    cycle(load(tmp_path / "config.yaml"))
+    data = (tmp_path / "public" / "feeds" / "all.atom.xml").read_bytes()
+    parsed = feedparser.parse(data)
+    assert parsed.bozo == 0
+    by_title = {entry.title: entry for entry in parsed.entries}
+    wire = by_title["只在电报"]
+    assert (wire.source.id, wire.source.title, wire.source.link) == (
+        "urn:uuid:wire-feed",
+        "财联社电报",
+        "https://wire.example.com/",
+    )
+    assert wire.source.updated == "2022-01-25T01:30:00Z"
+    own = by_title["原文"]  # the site's post is canonical: no source, the wire's copy as a via link
+    assert "source" not in own
+    assert [link.href for link in own.links if link.rel == "via"] == [
+        "https://wire.example.com/2?infoCode=NW7"
+    ]
+    rss = (tmp_path / "public" / "feeds" / "all.rss.xml").read_text(encoding="utf-8")
+    assert f'<source url="{url}">财联社电报</source>' in rss
+    items = json.loads((tmp_path / "public" / "feeds" / "all.json").read_bytes())["items"]
+    copies = {item["title"]: item["_feeds"]["copies"] for item in items}
+    assert [copy["source"] for copy in copies["原文"]] == ["posts", "wire"]

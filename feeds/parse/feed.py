@@ -50,8 +50,8 @@ from feedparser.datetimes import _parse_date as _feedparser_date
 from lxml import etree
 
 from feeds.errors import FeedsError
-from feeds.model import EntryData
-from feeds.normalize import EARLIEST
+from feeds.model import EntryData, FeedMeta
+from feeds.normalize import EARLIEST, ID_MAX, LINK_MAX, TITLE_MAX, absolute_url, capped, plain_text
 
 FUTURE_TOLERANCE = timedelta(days=1)  # a later date is a wrong clock, not news from the future
 T = TypeVar("T")
@@ -144,6 +144,7 @@ class ParsedFeed:
     warning: str | None  # the feed was malformed but still yielded items
     parser: str  # "lxml", "feedparser" or "json": which path read it
     found: int  # usable items the feed carried (still counted once ``items`` has been let go)
+    meta: FeedMeta | None = None  # what the feed says of itself (id, title, home page, updated)
 
     def without_items(self) -> ParsedFeed:
         """The same parse minus its items: what a worker sends back once it has normalized them,
@@ -175,6 +176,17 @@ class _RawFeed:
     warning: str | None = None
     positions: tuple[int, ...] = ()  # each item's place in the document (from 1), when some were left out
     dropped: int = 0  # items left out over ``max_items``
+    meta: _RawMeta | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _RawMeta:
+    """What a feed says of itself, as found (``_feed_meta`` cleans it)."""
+
+    id: str | None = None
+    title: str | None = None
+    link: str | None = None
+    updated: str | None = None  # a raw date
 
 
 class _Unusual(Exception):
@@ -218,7 +230,26 @@ def _finish(raw: _RawFeed, ctx: ParseContext, parser: str) -> ParsedFeed:
         skipped.append(
             f"{raw.dropped} items left out: over fetch.max_items ({ctx.max_items}), the newest kept"
         )
-    return ParsedFeed(tuple(kept), tuple(skipped), raw.ttl, raw.warning, parser, len(kept))
+    meta = _feed_meta(raw.meta or _RawMeta(), ctx)
+    return ParsedFeed(tuple(kept), tuple(skipped), raw.ttl, raw.warning, parser, len(kept), meta)
+
+
+def _feed_meta(raw: _RawMeta, ctx: ParseContext) -> FeedMeta:
+    """The feed's own id (else its URL), title (plain text), home page (an absolute http(s) URL) and
+    updated date (a usable one, in UTC), each bounded like an item's, or None."""
+    title = capped(plain_text((raw.title or "")[: TITLE_MAX * 4])) or None
+    link = absolute_url(raw.link, ctx.url) if raw.link and len(raw.link) <= LINK_MAX else None
+    if link is not None and not link.lower().startswith(("http://", "https://")):
+        link = None
+    feed_id = (raw.id or "").strip() or ctx.url
+    updated = parse_date(raw.updated, ctx.timezone)
+    usable = updated is not None and _when(updated, ctx) == _USABLE
+    return FeedMeta(
+        id=feed_id if len(feed_id) <= ID_MAX else None,
+        title=title,
+        link=link,
+        updated=updated.astimezone(UTC).replace(microsecond=0) if usable and updated else None,
+    )
 
 
 def _kept(item: _RawItem, ctx: ParseContext) -> EntryData | str:
@@ -440,10 +471,22 @@ def _lxml_items(root: Any, ctx: ParseContext) -> _RawFeed | None:
         if root.tag == "rss" and root.get("version", "").strip() in _FAST_RSS_VERSIONS:
             return _rss_feed(root, ctx)
         if root.tag == f"{_ATOM}feed":
-            return _pick(list(root.iterchildren(f"{_ATOM}entry")), _element_date, _atom_item, ctx)
+            raw = _pick(list(root.iterchildren(f"{_ATOM}entry")), _element_date, _atom_item, ctx)
+            return replace(raw, meta=_atom_meta(root))
     except Exception:
         return None
     return None
+
+
+def _atom_meta(root: Any) -> _RawMeta:
+    links = [_atom_link(link) for link in root.iterchildren(f"{_ATOM}link")]
+    title = root.find(f"{_ATOM}title")
+    return _RawMeta(
+        id=_fp_text(root.findtext(f"{_ATOM}id")),
+        title=_leaf_text(title) if title is not None else None,
+        link=next((link for link in links if link), None),
+        updated=_fp_text(root.findtext(f"{_ATOM}updated")),
+    )
 
 
 def _rss_feed(root: Any, ctx: ParseContext) -> _RawFeed:
@@ -453,7 +496,13 @@ def _rss_feed(root: Any, ctx: ParseContext) -> _RawFeed:
     items = channel.findall("item")
     if len(items) != sum(1 for _ in root.iter("item")):
         raise _Unusual("items outside the channel")
-    return _pick(items, _element_date, _rss_item, ctx, ttl=_ttl(_fp_text(channel.findtext("ttl"))))
+    raw = _pick(items, _element_date, _rss_item, ctx, ttl=_ttl(_fp_text(channel.findtext("ttl"))))
+    meta = _RawMeta(
+        title=_fp_text(channel.findtext("title")),
+        link=_fp_text(channel.findtext("link")),
+        updated=_fp_text(channel.findtext("lastBuildDate")) or _fp_text(channel.findtext("pubDate")),
+    )
+    return replace(raw, meta=meta)
 
 
 def _element_date(element: Any) -> str | None:
@@ -748,7 +797,15 @@ def _feedparser_items(document: bytes, root: Any | None, ctx: ParseContext) -> _
     feed = result.get("feed", {})
     items = tuple(_read_feedparser_entry(entry, url) for entry in result.get("entries", []))
     positions = positions if len(positions) == len(items) else ()
-    return _RawFeed(items, ttl=_ttl(feed.get("ttl")), warning=warning, positions=positions, dropped=dropped)
+    meta = _RawMeta(
+        id=_json_str(feed.get("id")),
+        title=_json_str(feed.get("title")),
+        link=_json_str(feed.get("link")),
+        updated=_json_str(feed.get("updated")),
+    )
+    return _RawFeed(
+        items, ttl=_ttl(feed.get("ttl")), warning=warning, positions=positions, dropped=dropped, meta=meta
+    )
 
 
 def _within_limit(document: bytes, root: Any | None, ctx: ParseContext) -> tuple[bytes, tuple[int, ...], int]:
@@ -840,7 +897,13 @@ def _json_items(text: str, ctx: ParseContext) -> _RawFeed:
     items = data.get("items")
     if not isinstance(items, list):
         raise FeedParseError(url, "JSON Feed without an items list")
-    return _pick(items, _json_date, functools.partial(_read_json_item, url=url), ctx)
+    raw = _pick(items, _json_date, functools.partial(_read_json_item, url=url), ctx)
+    meta = _RawMeta(
+        id=_json_str(data.get("feed_url")),
+        title=_json_str(data.get("title")),
+        link=_json_str(data.get("home_page_url")),
+    )
+    return replace(raw, meta=meta)
 
 
 def _json_date(item: object) -> str | None:

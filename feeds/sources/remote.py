@@ -40,7 +40,7 @@ import httpx
 from feeds import USER_AGENT, netguard, policy
 from feeds.config import Config, FetchConfig, RemoteSource
 from feeds.errors import FetchError
-from feeds.model import EntryData, ItemFailure
+from feeds.model import EntryData, FeedMeta, ItemFailure
 from feeds.netguard import ACCEPT_ENCODING, DECODE_ERRORS, AddressRefused, NetGuard
 from feeds.parse.feed import FeedParseError, ParseContext, ParsedFeed, parse_feed
 from feeds.store.sources import SourceRow, host_of
@@ -85,6 +85,7 @@ class SourceState:
     floor: datetime | None = None  # Cache-Control / Expires / <ttl>: no point polling before this
     ttl: int | None = None  # the feed's RSS <ttl> in minutes, remembered for later 304s
     warning: str | None = None  # the body was malformed but still yielded items
+    meta: FeedMeta | None = None  # what the body said of its feed (None: no body was read)
     error: str | None = None  # one line
     count_error: bool = True  # False when the failure is blamed on our own network
     duration_ms: int = 0
@@ -406,7 +407,7 @@ class Fetcher:
         except FeedParseError as exc:
             return _error(plan, FetchError(response.url, "parse", exc.reason), retry_after=None)
         floor = _floor(response.headers, parsed.ttl, self._now)
-        state = replace(state, floor=floor, ttl=parsed.ttl, warning=parsed.warning)
+        state = replace(state, floor=floor, ttl=parsed.ttl, warning=parsed.warning, meta=parsed.meta)
         return FetchResult(
             plan.remote.name,
             parsed.items,

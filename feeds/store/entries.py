@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from feeds import merge
 from feeds.merge import Decision, MergePolicy, NearCandidate
-from feeds.model import Category, Copy, Entry, ItemFailure, Outcome, StoredEntry, Text
+from feeds.model import Category, Copy, Entry, FeedMeta, ItemFailure, Origin, Outcome, StoredEntry, Text
 from feeds.rules import RuleSet
 from feeds.timefmt import iso, parse_iso
 
@@ -213,6 +213,8 @@ class EntryRepo:
         copies = self.copies(entry.key, dropped=True) if stored is not None else moved
         decision = merge.decide(stored, copies, entry, policy.priorities, now)
         self._carry_out(decision, stored, policy, now, notify)
+        if stored is not None and decision.entry is None and _attribution_moved(copies, decision.copy):
+            self._touch(stored)
         for copy in moved:  # an entry renamed to this copy's key: its copies follow, after its row
             self._write_copy(copy, now)
         if moved:  # the entry was counted as new when its first copy came in, earlier in this run
@@ -384,17 +386,29 @@ class EntryRepo:
         """A post file is gone or now yields another key: drop its copy and re-merge the entry from
         the rest (with none left, the entry stays as it was: feeds keep history). True when what
         the entry shows changed (announced as ``entry.updated``)."""
-        self._conn.execute(
-            "UPDATE copies SET retired = 1 WHERE key = ? AND source = ? AND item_id = ?",
+        retired = self._conn.execute(
+            "UPDATE copies SET retired = 1 WHERE key = ? AND source = ? AND item_id = ? AND retired = 0",
             (key, source, item_id),
-        )
+        ).rowcount
         changed = self._remerge(key, policy, now, notify)
+        if retired and not changed and (stored := self._row(key)) is not None:
+            self._touch(stored)  # its link leaves the entry's attribution
         self._conn.execute(  # retired copies are kept only while their entry still shows one
             "DELETE FROM copies WHERE key = ? AND retired = 1 AND (source, item_id) IS NOT "
             "(SELECT canonical_source, canonical_item_id FROM entries WHERE key = ?)",
             (key, key),
         )
         return changed
+
+    def _touch(self, entry: StoredEntry) -> None:
+        """Mark the feeds showing the entry for rebuilding, though the entry row did not change: the
+        copies its attribution lists did (the triggers see only entry rows)."""
+        if entry.hidden:
+            return
+        self._conn.executemany(
+            "INSERT OR IGNORE INTO dirty_feeds (slug) VALUES (?)",
+            [(slug,) for slug in ("all", *entry.categories)],
+        )
 
     def _remerge(self, key: str, policy: MergePolicy, now: datetime, notify: bool) -> bool:
         """Compute the entry again from its stored copies (see ``merge.settle``); True when what the
@@ -491,7 +505,10 @@ class EntryRepo:
                 continue
             copies = [_rewritten_copy(row, update) for row, update in group]
             live = [copy for copy in copies if not copy.retired]
-            changed += self._settle(stored, live or copies, policy, now, notify)
+            settled = self._settle(stored, live or copies, policy, now, notify)
+            if not settled:
+                self._touch(stored)  # a copy's link (its attribution) may have changed
+            changed += settled
         return rewritten + len(updates), changed
 
     def _copy_rows(self) -> Iterator[tuple[Any, ...]]:
@@ -617,15 +634,28 @@ class EntryRepo:
         return int(self._conn.execute("SELECT count(*) FROM entries WHERE hidden = 0").fetchone()[0])
 
     def _with_sources(self, entry: StoredEntry) -> StoredEntry:
-        names = [
-            row[0]
-            for row in self._conn.execute(
-                "SELECT DISTINCT source FROM copies WHERE key = ? AND retired = 0 AND dropped_by IS NULL "
-                "ORDER BY source",
-                (entry.key,),
-            )
-        ]
-        return replace(entry, sources=tuple(names))
+        """The entry with its sources, each kept copy's link (canonical first) and, when its canonical
+        copy came from a remote feed, what that feed says of itself (the feeds' attribution)."""
+        rows = self._conn.execute(
+            "SELECT source, item_id, link FROM copies WHERE key = ? AND retired = 0 AND dropped_by IS NULL "
+            "ORDER BY source, item_id",
+            (entry.key,),
+        ).fetchall()
+        names = tuple(dict.fromkeys(source for source, _, _ in rows))
+        ordered = sorted(rows, key=lambda row: (row[0], row[1]) != entry.canonical)  # stable: canonical first
+        links = tuple((source, link) for source, _, link in ordered)
+        return replace(entry, sources=names, copy_links=links, origin=self._origin(entry.canonical[0]))
+
+    def _origin(self, source: str) -> Origin | None:
+        row = self._conn.execute(
+            "SELECT url, feed_id, feed_title, feed_link, feed_updated FROM sources WHERE name = ?", (source,)
+        ).fetchone()
+        if row is None:
+            return None  # a local source: the site's own post
+        url, feed_id, title, link, updated = row
+        return Origin(
+            source, url, FeedMeta(feed_id or url, title, link, parse_iso(updated) if updated else None)
+        )
 
     # ---- categories ------------------------------------------------------------------------
 
@@ -876,6 +906,17 @@ def _reruled(rules: RuleSet, row: Sequence[Any]) -> tuple[Any, ...] | None:
         _as_sent_json(sent, after),
         row[0],
     )
+
+
+def _attribution_moved(copies: Sequence[Copy], written: Copy | None) -> bool:
+    """Whether writing ``written`` changes the kept copies' links an entry's feeds list (a new copy,
+    a new link, a copy dropped or kept again), though what the entry shows did not change."""
+    if written is None:
+        return False
+    old = next((c for c in copies if (c.source, c.item_id) == (written.source, written.item_id)), None)
+    if old is None:
+        return written.dropped_by is None and written.link is not None
+    return (old.link, old.dropped_by) != (written.link, written.dropped_by)
 
 
 def _by_key(results: Iterable[Reruled]) -> Iterator[list[Reruled]]:

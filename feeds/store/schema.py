@@ -343,10 +343,25 @@ def _v4(conn: sqlite3.Connection) -> None:
     conn.executescript(f"BEGIN;{V4}")
 
 
+V5 = """
+-- What each remote feed last said of itself: shown as the source of the entries republished from it.
+ALTER TABLE sources ADD COLUMN feed_id TEXT;
+ALTER TABLE sources ADD COLUMN feed_title TEXT;
+ALTER TABLE sources ADD COLUMN feed_link TEXT;
+ALTER TABLE sources ADD COLUMN feed_updated TEXT;
+-- The next 200 is read again even if its body did not change, to learn what the feed says of itself.
+UPDATE sources SET body_hash = NULL;
+"""
+
+
+def _v5(conn: sqlite3.Connection) -> None:
+    conn.executescript(f"BEGIN;{V5}")
+
+
 Migration = Callable[[sqlite3.Connection], None]
 
 # Append only: MIGRATIONS[i] takes the database from version i to i + 1.
-MIGRATIONS: list[Migration] = [_v1, _v2, _v3, _v4]
+MIGRATIONS: list[Migration] = [_v1, _v2, _v3, _v4, _v5]
 LATEST = len(MIGRATIONS)
 
 # The tables each version must have: checked after its migration, inside its transaction.
@@ -368,3 +383,4 @@ EXPECTED_TABLES: dict[int, frozenset[str]] = {
 EXPECTED_TABLES[2] = (EXPECTED_TABLES[1] - {"entry_sources"}) | {"copies", "meta"}
 EXPECTED_TABLES[3] = EXPECTED_TABLES[2]
 EXPECTED_TABLES[4] = EXPECTED_TABLES[3] | {"tombstones"}
+EXPECTED_TABLES[5] = EXPECTED_TABLES[4]

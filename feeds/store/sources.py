@@ -306,6 +306,13 @@ class SourceRepo:
                 row.name,
             ),
         )
+        if state.meta is not None:
+            meta = state.meta
+            self._conn.execute(
+                "UPDATE sources SET feed_id = ?, feed_title = ?, feed_link = ?, feed_updated = ? "
+                "WHERE name = ?",
+                (meta.id, meta.title, meta.link, _iso_or_none(meta.updated), row.name),
+            )
 
     def _defer(self, row: SourceRow, until: datetime | None) -> None:
         """Not requested (its host is inside a Retry-After window): due when the window closes."""
