@@ -20,7 +20,7 @@ import os
 import re
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import lru_cache, partial
 from pathlib import Path, PurePosixPath
@@ -52,6 +52,8 @@ UNTITLED = "(untitled)"
 _FORMATS = {"atom": ".atom.xml", "rss": ".rss.xml", "json": ".json"}
 _MEDIA_TYPES = {"atom": "application/atom+xml", "rss": "application/rss+xml"}
 _ATOM_NS = "http://www.w3.org/2005/Atom"
+ARCHIVE_NS = "http://purl.org/syndication/history/1.0"  # RFC 5005
+_MONTH = re.compile(r"\d{4}-(?:0[1-9]|1[0-2])")
 _DC_NS = "http://purl.org/dc/elements/1.1/"
 # Not allowed in XML 1.0 (C0 controls but tab/LF/CR, surrogates, U+FFFE/U+FFFF) or discouraged and
 # never meaningful in news text (DEL and C1 controls). lxml refuses the former outright.
@@ -162,6 +164,7 @@ class _Feed:
     hub: str | None
     author: str
     updated: _UtcTime
+    prev_archive: str | None = None  # URL of the newest archive document (RFC 5005), if any
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,10 +277,12 @@ def _unique(values: Iterable[str]) -> tuple[str, ...]:
 
 
 class _RssChannelExtras:
-    """feedgen extension for the RSS channel: declares ``dc:`` and adds the WebSub hub link."""
+    """feedgen extension for the RSS channel: declares ``dc:`` and adds the WebSub hub link and the
+    link to the newest archive (RFC 5005 ``prev-archive``, as ``atom:link``)."""
 
-    def __init__(self, hub: str | None) -> None:
+    def __init__(self, hub: str | None, prev_archive: str | None = None) -> None:
         self.hub = hub
+        self.prev_archive = prev_archive
 
     def extend_ns(self) -> dict[str, str]:
         return {"dc": _DC_NS}
@@ -288,6 +293,22 @@ class _RssChannelExtras:
     def extend_rss(self, rss: Any) -> Any:
         if self.hub:
             etree.SubElement(rss[0], f"{{{_ATOM_NS}}}link", href=self.hub, rel="hub")
+        if self.prev_archive:
+            etree.SubElement(rss[0], f"{{{_ATOM_NS}}}link", href=self.prev_archive, rel="prev-archive")
+        return rss
+
+
+class _ArchiveExtras:
+    """feedgen extension for an archive document: RFC 5005's ``<fh:archive/>``."""
+
+    def extend_ns(self) -> dict[str, str]:
+        return {"fh": ARCHIVE_NS}
+
+    def extend_atom(self, feed: Any) -> Any:
+        etree.SubElement(feed, f"{{{ARCHIVE_NS}}}archive")
+        return feed
+
+    def extend_rss(self, rss: Any) -> Any:
         return rss
 
 
@@ -339,7 +360,9 @@ def _generator(feed: _Feed) -> Any:
     fg.generator(GENERATOR)
     fg.docs(RSS_DOCS)
     fg.updated(feed.updated)  # also lastBuildDate; replaces feedgen's default of "now"
-    fg.register_extension("feeds_rss", partial(_RssChannelExtras, feed.hub), None, atom=False, rss=True)
+    fg.register_extension(
+        "feeds_rss", partial(_RssChannelExtras, feed.hub, feed.prev_archive), None, atom=False, rss=True
+    )
     return fg
 
 
@@ -364,6 +387,8 @@ def _links(fg: Any, feed: _Feed, fmt: str) -> None:
     links = [{"href": feed.urls[fmt], "rel": "self", "type": _MEDIA_TYPES[fmt]}]
     if feed.hub and fmt == "atom":
         links.append({"href": feed.hub, "rel": "hub"})
+    if feed.prev_archive and fmt == "atom":
+        links.append({"href": feed.prev_archive, "rel": "prev-archive", "type": _MEDIA_TYPES["atom"]})
     links.append({"href": feed.home_url, "rel": "alternate", "type": "text/html"})
     fg.link(links, replace=True)
 
@@ -436,18 +461,69 @@ def render_category(
     site: SiteConfig,
     category_titles: Mapping[str, str],
     hub: str | None = None,
+    newest_archive: str | None = None,
 ) -> dict[str, bytes]:
     """Atom, RSS and JSON Feed bytes of one category, keyed by path relative to ``output_dir``.
 
     ``entries`` are newest first and already limited; their order is kept. ``category.slug == "all"``
     is the feed of every entry, titled with the site's title. ``category_titles`` maps each slug an
     entry carries to the title shown to readers (slugs without one show as themselves).
+    ``newest_archive``: the month (``YYYY-MM``) of the feed's newest archive document, linked as
+    ``prev-archive`` from Atom and RSS.
     """
     items = [_prepare_item(entry, site, category_titles) for entry in entries]
     feed = _prepare_feed(category, site, items, hub)
+    if newest_archive is not None:
+        feed = replace(feed, prev_archive=archive_url(category.slug, newest_archive, site))
     atom, rss = _atom_and_rss(feed, items)
     paths = feed_paths(category.slug)
     return {paths["atom"]: atom, paths["rss"]: rss, paths["json"]: _json_feed(feed, items)}
+
+
+def render_archive(
+    entries: Sequence[StoredEntry],
+    category: Category,
+    month: str,
+    site: SiteConfig,
+    category_titles: Mapping[str, str],
+    neighbours: tuple[str | None, str | None],
+) -> bytes:
+    """One month's archive document (RFC 5005) of a feed: every entry it published that month (UTC),
+    newest first, marked ``<fh:archive/>``, linking its ``current`` feed and the ``prev-archive`` /
+    ``next-archive`` months in ``neighbours`` where they exist. Atom only: the paged history readers
+    follow is Atom's."""
+    items = [_prepare_item(entry, site, category_titles) for entry in entries]
+    current = _prepare_feed(category, site, items, None)
+    feed = replace(current, id=f"{current.id}/archive/{month}", title=f"{current.title} ({month})")
+    fg = _generator(feed)
+    fg.register_extension("feeds_archive", _ArchiveExtras, None, atom=True, rss=False)
+    for item in items:
+        _add_item(fg, item)
+    links = [
+        {"href": archive_url(category.slug, month, site), "rel": "self", "type": _MEDIA_TYPES["atom"]},
+        {"href": current.urls["atom"], "rel": "current", "type": _MEDIA_TYPES["atom"]},
+    ]
+    for rel, other in zip(("prev-archive", "next-archive"), neighbours, strict=True):
+        if other is not None:
+            links.append(
+                {"href": archive_url(category.slug, other, site), "rel": rel, "type": _MEDIA_TYPES["atom"]}
+            )
+    links.append({"href": current.home_url, "rel": "alternate", "type": "text/html"})
+    fg.link(links, replace=True)
+    data: bytes = fg.atom_str(pretty=True, encoding="UTF-8", xml_declaration=True)
+    return data
+
+
+def archive_path(slug: str, month: str) -> str:
+    """``feeds/archive/<slug>/<YYYY-MM>.atom.xml``; refuses what is not a slug or a month."""
+    feed_paths(slug)  # the same checks on the slug
+    if not _MONTH.fullmatch(month):
+        raise OutputPathError(month, "not a month like 2022-01")
+    return f"feeds/archive/{slug}/{month}.atom.xml"
+
+
+def archive_url(slug: str, month: str, site: SiteConfig) -> str:
+    return f"{site.url}/{archive_path(slug, month)}"
 
 
 def _with_all(categories: Sequence[Category], site: SiteConfig) -> list[Category]:
@@ -528,6 +604,16 @@ def _replace_atomically(target: Path, data: bytes) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp)
         raise
+
+
+def remove_file(root: Path, relative: str) -> bool:
+    """Delete ``root/relative`` if it is there (refusing paths outside ``root``); True if it was."""
+    target = _safe_target(root, relative)
+    try:
+        target.unlink()
+    except FileNotFoundError:
+        return False
+    return True
 
 
 def write_if_changed(root: Path, relative: str, data: bytes) -> bool:

@@ -19,11 +19,11 @@ from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from feeds import emit, rules, views
+from feeds import archive, emit, rules, views
 from feeds.config import Config, LocalSource
 from feeds.errors import ItemError
 from feeds.merge import Decision, MergePolicy
-from feeds.model import Category, Entry, EntryData, ItemFailure, Outcome, RunSummary
+from feeds.model import Category, Entry, EntryData, ItemFailure, Outcome, RunSummary, StoredEntry
 from feeds.normalize import normalize
 from feeds.notify import DeliveryReport, deliver_pending_sync
 from feeds.parallel import LazyPool, bulk_gc, ordered_map, ready_batches
@@ -582,6 +582,19 @@ class _Outputs:
         self.done.add(location)
         return True
 
+    def remove(self, relative: str) -> None:
+        """Delete an output file that no longer has a reason to exist (an archive month emptied)."""
+        location = str(self.root / relative)
+        try:
+            removed = emit.remove_file(self.root, relative)
+        except emit.OutputPathError as exc:
+            self.fail(location, exc.reason)
+        except OSError as exc:
+            self.fail(location, f"cannot remove: {exc.strerror or exc}")
+        else:
+            if removed:
+                self.written.append(relative)
+
     def fail(self, location: str, reason: str) -> bool:
         log.error("%s: %s", location, reason)
         self.failed[location] = reason
@@ -616,16 +629,23 @@ def build(config: Config, store: Store, only: Iterable[str] | None = None) -> Bu
     wanted = None if only is None else set(only)
     failed = {c.slug for c in categories} - {c.slug for c in usable}
     titles = {c.slug: c.title for c in categories}
+    months = None if wanted is None else store.entries.dirty_months()
     for category in usable:
-        if _left_alone(config.output_path, category.slug, wanted):
+        never = not store.entries.archived(category.slug)
+        if _left_alone(config.output_path, category.slug, wanted) and not never:
             continue
-        if not _write_category(config, store, outputs, category, titles):
+        select = partial(store.entries.in_month, category=category.slug)
+        candidates = store.entries.months(category.slug)
+        newest = _write_archives(config, store, outputs, category, select, candidates, months, titles)
+        if not _write_category(config, store, outputs, category, titles, newest):
             failed.add(category.slug)
-    shown = _write_views(config, store, outputs, usable, titles, wanted)
+    shown = _write_views(config, store, outputs, usable, titles, wanted, months)
     outputs.write(emit.OPML_PATH, emit.render_opml(usable + shown, config.site))
     built = {c.slug for c in categories} if wanted is None else wanted
     with store.transaction():  # a feed left with no entries is cleared too: nothing more to build
         store.entries.clear_dirty(built - failed)
+        if not outputs.failed:  # an archive month that failed is done again next time
+            store.entries.clear_dirty_months(months if months is not None else store.entries.dirty_months())
         _record_output_failures(store, outputs, full=wanted is None)
     failures = tuple(f"{location}: {reason}" for location, reason in outputs.failed.items())
     return BuildResult(written=tuple(outputs.written), categories=len(categories), failed=failures)
@@ -647,6 +667,7 @@ def _write_views(
     categories: list[Category],
     titles: dict[str, str],
     wanted: set[str] | None,
+    months: set[str] | None,
 ) -> list[Category]:
     """Write each view's feeds (any entry change marks ``all`` dirty, which rebuilds them; a view
     whose bytes did not change writes nothing); returns the views to list. A view whose slug a
@@ -661,14 +682,24 @@ def _write_views(
             )
             continue
         listed.append(view.category)
-        if wanted is not None and ALL not in wanted and _left_alone(config.output_path, view.slug, wanted):
+        never = not store.entries.archived(view.slug)
+        left_alone = (
+            wanted is not None and ALL not in wanted and _left_alone(config.output_path, view.slug, wanted)
+        )
+        if left_alone and not never:
             continue  # no entry changed since its last build, and its files are there
         chosen = itertools.islice(
             (entry for entry in store.entries.selected(view.categories, view.tags) if view.includes(entry)),
             config.feed.limit,
         )
+
+        def in_view(month: str, view: views.View = view) -> list[StoredEntry]:
+            return [entry for entry in store.entries.in_month(month) if view.includes(entry)]
+
+        candidates = store.entries.months(ALL)
+        newest = _write_archives(config, store, outputs, view.category, in_view, candidates, months, titles)
         hub = config.websub.hub if config.websub else None
-        files = emit.render_category(list(chosen), view.category, config.site, titles, hub)
+        files = emit.render_category(list(chosen), view.category, config.site, titles, hub, newest)
         for relative, data in files.items():
             outputs.write(relative, data)
     return listed
@@ -682,14 +713,50 @@ def _left_alone(root: Path, slug: str, wanted: set[str] | None) -> bool:
 
 
 def _write_category(
-    config: Config, store: Store, outputs: _Outputs, category: Category, titles: dict[str, str]
+    config: Config,
+    store: Store,
+    outputs: _Outputs,
+    category: Category,
+    titles: dict[str, str],
+    newest_archive: str | None,
 ) -> bool:
     """Render and write one category's three files; False when any of them could not be written
     (each is tried: a failed Atom file does not keep its RSS and JSON twins stale)."""
     hub = config.websub.hub if config.websub else None
     entries = store.entries.recent(category.slug, config.feed.limit)
-    files = emit.render_category(entries, category, config.site, titles, hub)
+    files = emit.render_category(entries, category, config.site, titles, hub, newest_archive)
     return all([outputs.write(relative, data) for relative, data in files.items()])
+
+
+def _write_archives(
+    config: Config,
+    store: Store,
+    outputs: _Outputs,
+    feed: Category,
+    select: Callable[[str], list[StoredEntry]],
+    candidates: list[str],
+    dirty: set[str] | None,
+    titles: dict[str, str],
+) -> str | None:
+    """One feed's monthly archive documents (``feeds/archive.py`` decides which); returns the month
+    its current feed links as ``prev-archive``. ``dirty``: the months whose entries changed (None:
+    every month, as for a feed that has no archive yet)."""
+    known = store.entries.archived(feed.slug)
+    months = set(candidates) | known
+    look = months if dirty is None or not known else months & dirty
+    found = {month: select(month) for month in sorted(look)}
+    plan = archive.plan(known, {month: bool(entries) for month, entries in found.items()})
+    for month in plan.write:
+        entries = found[month] if month in found else select(month)
+        data = emit.render_archive(
+            entries, feed, month, config.site, titles, archive.neighbours(plan.months, month)
+        )
+        outputs.write(emit.archive_path(feed.slug, month), data)
+    for month in plan.remove:
+        outputs.remove(emit.archive_path(feed.slug, month))
+    with store.transaction():
+        store.entries.set_archived(feed.slug, set(plan.months) - known, plan.remove)
+    return plan.newest
 
 
 def _record_output_failures(store: Store, outputs: _Outputs, full: bool) -> None:

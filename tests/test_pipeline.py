@@ -134,10 +134,15 @@ def test_bad_posts_are_recorded_and_the_run_goes_on(project: Path, config: Confi
         "all.atom.xml",
         "all.json",
         "all.rss.xml",
+        "archive",
         "index.opml",
         "zhengquanshibaowang.atom.xml",
         "zhengquanshibaowang.json",
         "zhengquanshibaowang.rss.xml",
+    ]
+    assert sorted(p.name for p in (project / "public" / "feeds" / "archive").iterdir()) == [
+        "all",
+        "zhengquanshibaowang",
     ]
     # fixing a file clears its failure
     add(project, "no-title.md", post(title="fixed", extra="infoCode: NW8\n"))

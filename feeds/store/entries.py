@@ -409,6 +409,9 @@ class EntryRepo:
             "INSERT OR IGNORE INTO dirty_feeds (slug) VALUES (?)",
             [(slug,) for slug in ("all", *entry.categories)],
         )
+        self._conn.execute(
+            "INSERT OR IGNORE INTO dirty_months (month) VALUES (?)", (iso(entry.published)[:7],)
+        )
 
     def _remerge(self, key: str, policy: MergePolicy, now: datetime, notify: bool) -> bool:
         """Compute the entry again from its stored copies (see ``merge.settle``); True when what the
@@ -591,6 +594,52 @@ class EntryRepo:
 
     def is_buried(self, key: str) -> bool:
         return self._conn.execute("SELECT 1 FROM tombstones WHERE key = ?", (key,)).fetchone() is not None
+
+    # ---- archives --------------------------------------------------------------------------
+
+    def dirty_months(self) -> set[str]:
+        return {row[0] for row in self._conn.execute("SELECT month FROM dirty_months")}
+
+    def clear_dirty_months(self, months: Iterable[str]) -> None:
+        self._conn.executemany("DELETE FROM dirty_months WHERE month = ?", [(month,) for month in months])
+
+    def months(self, category: str) -> list[str]:
+        """The UTC months (``YYYY-MM``) in which the feed's entries were published, oldest first."""
+        if category == "all":
+            rows = self._conn.execute("SELECT DISTINCT substr(published, 1, 7) FROM entries WHERE hidden = 0")
+        else:
+            rows = self._conn.execute(
+                "SELECT DISTINCT substr(published, 1, 7) FROM entry_categories WHERE slug = ?", (category,)
+            )
+        return sorted(row[0] for row in rows)
+
+    def in_month(self, month: str, category: str = "all") -> list[StoredEntry]:
+        """Every entry of the feed published in ``month`` (UTC), newest first."""
+        start, end = f"{month}-01T00:00:00Z", f"{_next_month(month)}-01T00:00:00Z"
+        if category == "all":
+            sql = f"{_SELECT_ENTRY} WHERE e.hidden = 0 AND e.published >= ? AND e.published < ?"
+            params: tuple[str, ...] = (start, end)
+        else:
+            sql = (
+                f"{_SELECT_ENTRY} WHERE e.key IN (SELECT key FROM entry_categories "
+                "WHERE slug = ? AND published >= ? AND published < ?)"
+            )
+            params = (category, start, end)
+        rows = self._conn.execute(f"{sql} ORDER BY e.published DESC, e.key", params).fetchall()
+        return [self._with_sources(_entry_from_row(row)) for row in rows]
+
+    def archived(self, slug: str) -> set[str]:
+        """The months the feed has an archive document for, as the last build left them."""
+        rows = self._conn.execute("SELECT month FROM archive_months WHERE slug = ?", (slug,))
+        return {row[0] for row in rows}
+
+    def set_archived(self, slug: str, added: Iterable[str], removed: Iterable[str]) -> None:
+        self._conn.executemany(
+            "INSERT OR IGNORE INTO archive_months (slug, month) VALUES (?, ?)", [(slug, m) for m in added]
+        )
+        self._conn.executemany(
+            "DELETE FROM archive_months WHERE slug = ? AND month = ?", [(slug, m) for m in removed]
+        )
 
     def dirty_feeds(self) -> set[str]:
         return {row[0] for row in self._conn.execute("SELECT slug FROM dirty_feeds")}
@@ -939,3 +988,8 @@ def _rewritten_copy(row: Sequence[Any], update: Sequence[Any] | None) -> Copy:
             row[_AT[name]] = value
     copy = _copy_from_row(row[2:], with_original=False)
     return replace(copy, retired=True) if row[1] else copy
+
+
+def _next_month(month: str) -> str:
+    year, number = int(month[:4]), int(month[5:7])
+    return f"{year + number // 12:04d}-{number % 12 + 1:02d}"

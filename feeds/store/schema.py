@@ -358,10 +358,39 @@ def _v5(conn: sqlite3.Connection) -> None:
     conn.executescript(f"BEGIN;{V5}")
 
 
+V6 = """
+-- Archived feeds (RFC 5005): the months whose documents must be rebuilt, marked like dirty_feeds by
+-- triggers in the transaction that changes an entry (its month before and after), and the months
+-- each feed has an archive document for (written by the build, for the prev/next links).
+CREATE TABLE dirty_months (
+    month TEXT PRIMARY KEY         -- "2022-01": the UTC month of an entry's published date
+) WITHOUT ROWID;
+CREATE TABLE archive_months (
+    slug TEXT NOT NULL,
+    month TEXT NOT NULL,
+    PRIMARY KEY (slug, month)
+) WITHOUT ROWID;
+CREATE TRIGGER entries_inserted_month AFTER INSERT ON entries WHEN NEW.hidden = 0 BEGIN
+    INSERT OR IGNORE INTO dirty_months (month) VALUES (substr(NEW.published, 1, 7));
+END;
+CREATE TRIGGER entries_updated_month AFTER UPDATE ON entries BEGIN
+    INSERT OR IGNORE INTO dirty_months (month) VALUES (substr(NEW.published, 1, 7));
+    INSERT OR IGNORE INTO dirty_months (month) VALUES (substr(OLD.published, 1, 7));
+END;
+CREATE TRIGGER entries_deleted_month AFTER DELETE ON entries WHEN OLD.hidden = 0 BEGIN
+    INSERT OR IGNORE INTO dirty_months (month) VALUES (substr(OLD.published, 1, 7));
+END;
+"""
+
+
+def _v6(conn: sqlite3.Connection) -> None:
+    conn.executescript(f"BEGIN;{V6}")
+
+
 Migration = Callable[[sqlite3.Connection], None]
 
 # Append only: MIGRATIONS[i] takes the database from version i to i + 1.
-MIGRATIONS: list[Migration] = [_v1, _v2, _v3, _v4, _v5]
+MIGRATIONS: list[Migration] = [_v1, _v2, _v3, _v4, _v5, _v6]
 LATEST = len(MIGRATIONS)
 
 # The tables each version must have: checked after its migration, inside its transaction.
@@ -384,3 +413,4 @@ EXPECTED_TABLES[2] = (EXPECTED_TABLES[1] - {"entry_sources"}) | {"copies", "meta
 EXPECTED_TABLES[3] = EXPECTED_TABLES[2]
 EXPECTED_TABLES[4] = EXPECTED_TABLES[3] | {"tombstones"}
 EXPECTED_TABLES[5] = EXPECTED_TABLES[4]
+EXPECTED_TABLES[6] = EXPECTED_TABLES[5] | {"dirty_months", "archive_months"}
