@@ -640,6 +640,7 @@ def build(config: Config, store: Store, only: Iterable[str] | None = None) -> Bu
         if not _write_category(config, store, outputs, category, titles, newest):
             failed.add(category.slug)
     shown = _write_views(config, store, outputs, usable, titles, wanted, months)
+    _drop_archives(store, outputs, {feed.slug for feed in usable + shown})
     outputs.write(emit.OPML_PATH, emit.render_opml(usable + shown, config.site))
     built = {c.slug for c in categories} if wanted is None else wanted
     with store.transaction():  # a feed left with no entries is cleared too: nothing more to build
@@ -726,6 +727,17 @@ def _write_category(
     entries = store.entries.recent(category.slug, config.feed.limit)
     files = emit.render_category(entries, category, config.site, titles, hub, newest_archive)
     return all([outputs.write(relative, data) for relative, data in files.items()])
+
+
+def _drop_archives(store: Store, outputs: _Outputs, feeds: set[str]) -> None:
+    """A category left with no entries (retention deleted them, say), or a view no longer in the
+    config, loses its archive documents: they would go on publishing entries that are gone."""
+    for slug in sorted(store.entries.archived_slugs() - feeds):
+        months = store.entries.archived(slug)
+        for month in sorted(months):
+            outputs.remove(emit.archive_path(slug, month))
+        with store.transaction():
+            store.entries.set_archived(slug, (), months)
 
 
 def _write_archives(

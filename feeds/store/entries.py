@@ -633,6 +633,9 @@ class EntryRepo:
         rows = self._conn.execute("SELECT month FROM archive_months WHERE slug = ?", (slug,))
         return {row[0] for row in rows}
 
+    def archived_slugs(self) -> set[str]:
+        return {row[0] for row in self._conn.execute("SELECT DISTINCT slug FROM archive_months")}
+
     def set_archived(self, slug: str, added: Iterable[str], removed: Iterable[str]) -> None:
         self._conn.executemany(
             "INSERT OR IGNORE INTO archive_months (slug, month) VALUES (?, ?)", [(slug, m) for m in added]
