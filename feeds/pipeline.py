@@ -19,7 +19,7 @@ from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from feeds import archive, emit, rules, views
+from feeds import archive, emit, pages, rules, views
 from feeds.config import Config, LocalSource
 from feeds.errors import ItemError
 from feeds.merge import Decision, MergePolicy
@@ -44,6 +44,7 @@ BATCH = 500  # local files per transaction: bounded loss on a crash, few fsyncs
 # and an OPML line), so a hostile or broken source must not mint them without bound; the items
 # beyond it are failures, read again on later runs.
 MAX_NEW_CATEGORIES = 50
+INDEX_ENTRIES = 20  # the newest entries index.html shows
 OUTPUT_SOURCE = "output"  # the source name under which output files that failed are recorded
 Progress = Callable[[int], None]
 
@@ -642,6 +643,7 @@ def build(config: Config, store: Store, only: Iterable[str] | None = None) -> Bu
     shown = _write_views(config, store, outputs, usable, titles, wanted, months)
     _drop_archives(store, outputs, {feed.slug for feed in usable + shown})
     outputs.write(emit.OPML_PATH, emit.render_opml(usable + shown, config.site))
+    _write_index(config, store, outputs, usable + shown, titles)
     built = {c.slug for c in categories} if wanted is None else wanted
     with store.transaction():  # a feed left with no entries is cleared too: nothing more to build
         store.entries.clear_dirty(built - failed)
@@ -700,7 +702,9 @@ def _write_views(
         candidates = store.entries.months(ALL)
         newest = _write_archives(config, store, outputs, view.category, in_view, candidates, months, titles)
         hub = config.websub.hub if config.websub else None
-        files = emit.render_category(list(chosen), view.category, config.site, titles, hub, newest)
+        latest = list(chosen)
+        files = emit.render_category(latest, view.category, config.site, titles, hub, newest)
+        files[pages.page_path(view.slug)] = _page(config, latest, view.category, titles, newest)
         for relative, data in files.items():
             outputs.write(relative, data)
     return listed
@@ -726,7 +730,25 @@ def _write_category(
     hub = config.websub.hub if config.websub else None
     entries = store.entries.recent(category.slug, config.feed.limit)
     files = emit.render_category(entries, category, config.site, titles, hub, newest_archive)
+    files[pages.page_path(category.slug)] = _page(config, entries, category, titles, newest_archive)
     return all([outputs.write(relative, data) for relative, data in files.items()])
+
+
+def _page(
+    config: Config, entries: list[StoredEntry], feed: Category, titles: dict[str, str], newest: str | None
+) -> bytes:
+    title = config.site.title if feed.slug == ALL else feed.title
+    return pages.render_page(entries, feed, title, config.site, titles, newest)
+
+
+def _write_index(
+    config: Config, store: Store, outputs: _Outputs, feeds: list[Category], titles: dict[str, str]
+) -> None:
+    """``index.html`` and the stylesheet the pages share, at the root of the output folder."""
+    listed = [(feed, config.site.title if feed.slug == ALL else feed.title) for feed in feeds]
+    newest = store.entries.recent(ALL, min(config.feed.limit, INDEX_ENTRIES))
+    outputs.write(pages.INDEX_PATH, pages.render_index(listed, newest, config.site, titles))
+    outputs.write(pages.STYLE_PATH, pages.STYLE.encode())
 
 
 def _drop_archives(store: Store, outputs: _Outputs, feeds: set[str]) -> None:

@@ -78,8 +78,12 @@ _DISCOVERY = (  # index page: file suffix, MIME type for <link rel=alternate>, l
 )
 _CACHE_FILES = 512
 _GZIP_MIN = 256
-# Nothing the index page does not use: no script, style, image, form, frame or <base>.
-_HTML_POLICY = b"default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+# Nothing the pages do not use: their own stylesheet and the articles' images; no script, form,
+# frame, inline style or <base>.
+_HTML_POLICY = (
+    b"default-src 'none'; style-src 'self'; img-src https: http:; base-uri 'none'; "
+    b"form-action 'none'; frame-ancestors 'none'"
+)
 # Never served even when present under output_dir: the store (with its WAL, shared memory, journal
 # and run lock) and YAML such as the config file. Hidden names are refused earlier, by safe_parts.
 _PRIVATE_NAME = re.compile(r"\.(db|sqlite3?)(-wal|-shm|-journal)?$|\.(lock|ya?ml)$", re.IGNORECASE)
@@ -139,8 +143,9 @@ class FeedServer:
         if parts is None:
             return _plain(400, "bad path")
         request = _RequestHeaders.of(scope["headers"])
-        if not parts:
-            return self._conditional(self._index_page(), request, "/")
+        if not parts:  # the build's index.html, else one made from the feeds on disk
+            built = self._file(("index.html",))
+            return self._conditional(built or self._index_page(), request, "/")
         rep = self._file(parts)
         if rep is None:
             return _plain(404, "not found")

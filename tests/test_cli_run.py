@@ -295,6 +295,10 @@ def assert_whole(public: Path) -> None:
             continue
         if relative.endswith(".json"):
             json.loads(data)
+        elif relative.endswith(".html"):
+            assert data.rstrip().endswith(b"</html>"), relative  # a page written whole
+        elif relative.endswith(".css"):
+            assert data.rstrip().endswith(b"}"), relative
         else:
             assert relative.endswith((".xml", ".opml")), relative
             ElementTree.fromstring(data)

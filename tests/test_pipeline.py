@@ -132,11 +132,13 @@ def test_bad_posts_are_recorded_and_the_run_goes_on(project: Path, config: Confi
     assert not (project / "etc").exists() and not (project.parent / "etc.atom.xml").exists()
     assert sorted(p.name for p in (project / "public" / "feeds").iterdir()) == [
         "all.atom.xml",
+        "all.html",
         "all.json",
         "all.rss.xml",
         "archive",
         "index.opml",
         "zhengquanshibaowang.atom.xml",
+        "zhengquanshibaowang.html",
         "zhengquanshibaowang.json",
         "zhengquanshibaowang.rss.xml",
     ]

@@ -318,7 +318,10 @@ def test_nosniff_on_every_response(client: httpx.Client, base_url: str) -> None:
 
 def test_the_index_page_has_a_content_security_policy(client: httpx.Client) -> None:
     policy = client.get("/").headers["content-security-policy"]
-    assert policy == "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    assert policy == (
+        "default-src 'none'; style-src 'self'; img-src https: http:; base-uri 'none'; "
+        "form-action 'none'; frame-ancestors 'none'"
+    )
     assert "content-security-policy" not in client.get("/feeds/all.atom.xml").headers
 
 
