@@ -14,7 +14,7 @@ import feedparser
 import pytest
 from conftest import SEED, post
 
-from feeds import pipeline
+from feeds import pipeline, publish
 from feeds.config import Config, load
 from feeds.model import Category, EntryData
 from feeds.normalize import normalize
@@ -339,7 +339,7 @@ def test_a_stored_overlong_slug_fails_alone_and_stays_dirty(
     assert bad not in (project / FEEDS_DIR / "index.opml").read_text("utf-8")
     assert store.entries.dirty_feeds() == {bad}
     [failure] = store.entries.failures()
-    assert failure.source == pipeline.OUTPUT_SOURCE and bad in failure.location
+    assert failure.source == publish.OUTPUT_SOURCE and bad in failure.location
     again = build(config, store)
     assert again.failed == result.build.failed and store.entries.dirty_feeds() == {bad}
 
