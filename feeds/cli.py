@@ -14,19 +14,22 @@ import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from feeds import __version__, merge, notify, pipeline
-from feeds import config as config_module
-from feeds.config import Config
+from feeds import __version__
 from feeds.errors import ConfigError, FeedsError, LockHeld, NotFound, StoreError
 from feeds.lock import lock_path_for, run_lock
 from feeds.logs import setup_logging
-from feeds.model import StoredEntry
-from feeds.netguard import NetGuard
-from feeds.store import Store
+
+# Each command imports what it uses, when it runs: `feeds --help` or `feeds sources` must not pay
+# for the pipeline, the fetcher or the sanitizer (see tests/test_cli.py's import-cost test).
+if TYPE_CHECKING:
+    from feeds import pipeline
+    from feeds.config import Config
+    from feeds.model import StoredEntry
+    from feeds.store import Store
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 75
 F = TypeVar("F", bound=Callable[..., Any])
@@ -54,6 +57,8 @@ def cli(ctx: click.Context, config_path: Path, verbose: int, quiet: bool, log_fo
 
 def load_config(ctx: click.Context) -> Config:
     path: Path = ctx.find_root().obj
+    from feeds import config as config_module
+
     return config_module.load(path)
 
 
@@ -61,6 +66,8 @@ def load_config(ctx: click.Context) -> Config:
 def open_store(config: Config) -> Iterator[Store]:
     """The store for one command. A database failure anywhere in the command (a full disk, a
     corrupt page found mid-run) becomes the one-line StoreError naming the file and the cause."""
+    from feeds.store import Store
+
     store = Store.open(config.store_path)
     try:
         yield store
@@ -101,6 +108,8 @@ def _os_reason(path: Path, exc: OSError) -> str:
 @click.pass_context
 def run(ctx: click.Context, once: bool, force_all: bool) -> None:
     """One cycle: scan posts, fetch due feeds, store, rebuild changed feeds, deliver webhooks."""
+    from feeds import pipeline
+
     config = load_config(ctx)
     with locked(config), open_store(config) as store, _progress_counter() as progress:
         result = pipeline.run_cycle(config, store, force_all=force_all, progress=progress)
@@ -126,6 +135,8 @@ def build(ctx: click.Context) -> None:
     Exits 1 when an output could not be written (each was logged as it failed): unlike ``run``,
     rebuilding is all this command does, so a failure to do it is its result.
     """
+    from feeds import pipeline
+
     config = load_config(ctx)
     with open_store(config) as store:
         result = pipeline.build(config, store)
@@ -146,6 +157,8 @@ def entries(
     ctx: click.Context, category: str | None, key: str | None, limit: int | None, as_json: bool
 ) -> None:
     """Stored entries, newest first."""
+    from feeds import pipeline
+
     config = load_config(ctx)
     policy = pipeline.merge_policy(config)
     with open_store(config) as store:
@@ -164,6 +177,8 @@ def entries(
 @click.pass_context
 def explain(ctx: click.Context, key: str) -> None:
     """Why entry KEY shows the copy it shows, and what each source's copy adds."""
+    from feeds import merge
+
     config = load_config(ctx)
     with open_store(config) as store:
         (entry,) = _one_entry(store, key)
@@ -278,6 +293,8 @@ def webhooks() -> None:
 @click.pass_context
 def webhooks_list(ctx: click.Context, as_json: bool) -> None:
     """Configured endpoints with their state and queue counts."""
+    from feeds import notify
+
     config = load_config(ctx)
     with open_store(config) as store:
         for info in notify.list_endpoints(config, store):
@@ -297,6 +314,8 @@ def webhooks_list(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def webhooks_deliveries(ctx: click.Context, failed: bool, limit: int | None, as_json: bool) -> None:
     """Deliveries, newest first."""
+    from feeds import notify
+
     config = load_config(ctx)
     with open_store(config) as store:
         for delivery in notify.list_deliveries(store, failed_only=failed, limit=limit):
@@ -312,6 +331,8 @@ def webhooks_deliveries(ctx: click.Context, failed: bool, limit: int | None, as_
 @click.pass_context
 def webhooks_replay(ctx: click.Context, delivery_id: str) -> None:
     """Requeue a delivery (its number) or every delivery of an event (its msg_… id); same webhook-id."""
+    from feeds import notify
+
     config = load_config(ctx)
     with open_store(config) as store:
         result = notify.replay(store, delivery_id)
@@ -332,6 +353,9 @@ def webhooks_replay(ctx: click.Context, delivery_id: str) -> None:
 def webhooks_test(ctx: click.Context, url: str, secret: str | None) -> None:
     """Send one signed `ping` event to URL (not stored, not retried)."""
     import asyncio
+
+    from feeds import notify
+    from feeds.netguard import NetGuard
 
     config = load_config(ctx)
     secret = secret or next((hook.secret for hook in config.webhooks if hook.url == url), None)

@@ -16,8 +16,6 @@ import re
 from collections.abc import Mapping
 from functools import lru_cache
 
-from pypinyin import lazy_pinyin
-
 from feeds.config import MAX_SLUG, SLUG_RE, CategoryConfig
 from feeds.model import Category
 
@@ -57,6 +55,9 @@ def cap_slug(slug: str) -> str:
 def _slugify(name: str) -> str:
     text = name.strip()
     if _CJK.search(text):
+        # pypinyin's phrase dictionary costs a third of a second to load: only a Chinese name pays it
+        from pypinyin import lazy_pinyin
+
         text = "".join(lazy_pinyin(text))
     slug = _SEPARATORS.sub("-", text.strip()).lower()
     if not slug or not SLUG_RE.match(slug) or slug.strip("-_") == "":

@@ -283,3 +283,17 @@ def test_a_read_only_store_folder_is_one_line_and_exit_1(project: Path, when: st
             assert "read-only" in line.removeprefix(f"feeds: {folder}")
     finally:
         folder.chmod(0o755)
+
+
+def test_importing_the_cli_loads_none_of_the_heavy_libraries() -> None:
+    """`feeds --help` must start in a blink: each command imports what it uses when it runs."""
+    heavy = ("httpx", "markdown_it", "pypinyin", "lxml", "feedgen", "apscheduler", "pydantic", "nh3")
+    code = f"import sys, feeds.cli; print(' '.join(m for m in {heavy!r} if m in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == ""
+
+
+def test_help_and_a_command_still_work_with_lazy_imports(project: Path) -> None:
+    assert "feeds" in feeds(project, "--help").stdout
+    done = feeds(project, "sources", "--json")
+    assert done.returncode == 0, done.stderr
