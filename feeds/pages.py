@@ -16,6 +16,7 @@ from html import escape
 from zoneinfo import ZoneInfo
 
 from feeds.config import SiteConfig
+from feeds.emit import archive_path, feed_paths
 from feeds.model import Category, StoredEntry
 
 INDEX_PATH = "index.html"
@@ -23,6 +24,7 @@ STYLE_PATH = "style.css"
 LANGUAGE = "zh-CN"
 _FORMATS = (("atom", "application/atom+xml", "Atom"), ("rss", "application/rss+xml", "RSS"))
 _JSON = ("json", "application/feed+json", "JSON Feed")
+_SHORT = (("atom", "Atom"), ("rss", "RSS"), ("json", "JSON"))  # the index's links to each feed
 
 STYLE = """\
 :root { color-scheme: light dark; --muted: #666; --line: #ddd; --accent: #b3261e; }
@@ -60,17 +62,16 @@ def render_page(
 ) -> bytes:
     """One feed's page: its newest entries, newest first (the caller limits them)."""
     zone = ZoneInfo(site.timezone)
-    files = [
-        (fmt, mime, label, f"{feed.slug}.{'json' if fmt == 'json' else fmt + '.xml'}")
-        for fmt, mime, label in (*_FORMATS, _JSON)
-    ]
+    paths = feed_paths(feed.slug)
+    files = [(fmt, mime, label, paths[fmt].removeprefix("feeds/")) for fmt, mime, label in (*_FORMATS, _JSON)]
     head = [
         f'<link rel="alternate" type="{mime}" title="{escape(feed_title)} ({label})" href="{href}">'
         for _, mime, label, href in files
     ]
     articles = [_article(entry, zone, category_titles) for entry in entries]
     older = (
-        f'<p>更早的条目：<a href="archive/{feed.slug}/{newest_archive}.atom.xml">按月归档（Atom）</a></p>'
+        f'<p>更早的条目：<a href="{archive_path(feed.slug, newest_archive).removeprefix("feeds/")}">'
+        "按月归档（Atom）</a></p>"
         if newest_archive
         else ""
     )
@@ -98,14 +99,14 @@ def render_index(
     zone = ZoneInfo(site.timezone)
     head = [
         f'<link rel="alternate" type="{mime}" title="{escape(title)} ({label})" '
-        f'href="feeds/{feed.slug}.{"json" if fmt == "json" else fmt + ".xml"}">'
+        f'href="{feed_paths(feed.slug)[fmt]}">'
         for feed, title in feeds
         for fmt, mime, label in (*_FORMATS, _JSON)
     ]
     listed = [
         f'<li><a href="{page_path(feed.slug)}">{escape(title)}</a> <span class="subscribe">('
-        f'<a href="feeds/{feed.slug}.atom.xml">Atom</a> · <a href="feeds/{feed.slug}.rss.xml">RSS</a> · '
-        f'<a href="feeds/{feed.slug}.json">JSON</a>)</span></li>'
+        + " · ".join(f'<a href="{feed_paths(feed.slug)[fmt]}">{label}</a>' for fmt, label in _SHORT)
+        + ")</span></li>"
         for feed, title in feeds
     ]
     description = f"<p>{escape(site.description)}</p>" if site.description else ""
