@@ -16,26 +16,28 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from feeds import publish, rules
+from feeds import rules
 from feeds.config import Config, LocalSource
 from feeds.errors import ItemError
 from feeds.merge import Decision, MergePolicy
 from feeds.model import Entry, EntryData, ItemFailure, Outcome, RunSummary
-from feeds.normalize import normalize
-from feeds.notify import DeliveryReport, deliver_pending_sync
 from feeds.parallel import LazyPool, bulk_gc, ordered_map, ready_batches
-from feeds.parse.feed import ParseContext, ParsedFeed, parse_feed
-from feeds.parse.post import MAX_POST_BYTES, parse_post
-from feeds.publish import BuildResult
 from feeds.slugs import ALL, CategoryResolver
 from feeds.sources.local import PostFile, list_posts, read_post
-from feeds.sources.remote import FetchResult, FetchStatus, fetch_due
 from feeds.store import Store
 from feeds.store.entries import FileState
 from feeds.timefmt import utcnow
-from feeds.websub import topic_url
+
+# What only some runs need is imported where it is used: an idle cron run (nothing changed, nothing
+# to build) must not pay for the parsers, the sanitizer, the fetcher or the emitters.
+if TYPE_CHECKING:
+    from feeds.notify import DeliveryReport
+    from feeds.parse.feed import ParseContext, ParsedFeed
+    from feeds.publish import BuildResult
+    from feeds.sources.remote import FetchResult
 
 log = logging.getLogger(__name__)
 
@@ -239,6 +241,9 @@ class PreparedPost:
 
 def prepare_post(context: PostContext, task: tuple[PostFile, FileState | None]) -> PreparedPost:
     """Read, hash, parse and normalize one post; the CPU-heavy part, safe to run in a worker."""
+    from feeds.normalize import normalize
+    from feeds.parse.post import MAX_POST_BYTES, parse_post
+
     post, before = task
     location = post.location
     try:
@@ -413,6 +418,8 @@ class NormalizeContext:
 
 def normalize_items(context: NormalizeContext, items: tuple[EntryData, ...]) -> list[Entry | ItemFailure]:
     """Normalize one feed's items (in a worker when there are many); a bad item becomes its failure."""
+    from feeds.normalize import normalize
+
     out: list[Entry | ItemFailure] = []
     for data in items:
         try:
@@ -428,6 +435,8 @@ def parse_and_normalize(
 ) -> tuple[ParsedFeed, list[Entry | ItemFailure]]:
     """Parse a fetched body and normalize its items in one go: one trip to a worker, not two, and
     only the normalized items travel back."""
+    from feeds.parse.feed import parse_feed
+
     parsed = parse_feed(body, parse_context, content_type=content_type)
     return parsed.without_items(), normalize_items(context, parsed.items)
 
@@ -450,6 +459,8 @@ async def ingest_remote(
     costs as much as ~15 stored entries, so a first cycle over many feeds spends far less on them.
     Nothing waits on the network inside a transaction.
     """
+    from feeds.sources.remote import fetch_due
+
     now = now or utcnow()
     context = NormalizeContext(
         CategoryResolver(config.categories), config.site.url, now, rules.from_config(config)
@@ -520,7 +531,7 @@ def _store_fetch(
         store.sources.record(
             _read_again_if(budget.refused > 0, result), new=new, updated=updated, now=now, notify=notify
         )
-        if result.outcome == FetchStatus.OK:
+        if result.outcome == "ok":  # FetchStatus.OK, a str enum
             _record_item_failures(store, result.source, tally.failures, now)
     if result.failure is not None:
         tally.failed(result.failure)
@@ -550,6 +561,8 @@ def _record_item_failures(store: Store, source: str, failures: list[ItemFailure]
 
 def build(config: Config, store: Store, only: Iterable[str] | None = None) -> BuildResult:
     """Re-apply changed rules and priorities, then write the outputs (``publish.build``)."""
+    from feeds import publish
+
     remerge(config, store, utcnow())
     return publish.build(config, store, only)
 
@@ -595,14 +608,18 @@ def announce(config: Config, store: Store, result: BuildResult) -> None:
     """Queue WebSub pings for the feeds whose bytes changed (sent with the webhooks, retried alike)."""
     if not config.websub or not result.written:
         return
+    from feeds import websub
+
     now = utcnow()
     with store.transaction():
         for relative in result.written:
-            store.outbox.queue_hub_ping(topic_url(config, relative), now)
+            store.outbox.queue_hub_ping(websub.topic_url(config, relative), now)
 
 
 def deliver(config: Config, store: Store) -> DeliveryReport | None:
     """Send due webhooks and hub pings; None when neither is configured (nothing to say)."""
     if not config.webhooks and not config.websub:
         return None
+    from feeds.notify import deliver_pending_sync
+
     return deliver_pending_sync(config, store)
