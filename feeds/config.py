@@ -265,6 +265,16 @@ def _pattern(value: str) -> str:
     return value
 
 
+def _patterns_by_field(value: dict[str, str] | None) -> dict[str, str] | None:
+    """``{field: RE2 pattern}``, each pattern compiled once to refuse it here, naming its field."""
+    for name, pattern in (value or {}).items():
+        try:
+            _pattern(pattern)
+        except ValueError as exc:
+            raise ValueError(f"{name}: {exc}") from None
+    return value
+
+
 class ReplaceConfig(_Strict):
     field: RewriteField
     pattern: str
@@ -299,12 +309,7 @@ class RuleConfig(_Strict):
     @field_validator("drop_if", "keep_if")
     @classmethod
     def _patterns(cls, value: dict[str, str] | None) -> dict[str, str] | None:
-        for name, pattern in (value or {}).items():
-            try:
-                _pattern(pattern)
-            except ValueError as exc:
-                raise ValueError(f"{name}: {exc}") from None
-        return value
+        return _patterns_by_field(value)
 
     @field_validator("remove")
     @classmethod
@@ -370,12 +375,7 @@ class ViewConfig(_Strict):
     @field_validator("match")
     @classmethod
     def _patterns(cls, value: dict[str, str] | None) -> dict[str, str] | None:
-        for name, pattern in (value or {}).items():
-            try:
-                _pattern(pattern)
-            except ValueError as exc:
-                raise ValueError(f"{name}: {exc}") from None
-        return value
+        return _patterns_by_field(value)
 
     @model_validator(mode="after")
     def _selects(self) -> ViewConfig:

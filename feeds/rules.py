@@ -26,8 +26,9 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
+from feeds.config import MatchField, RewriteField
 from feeds.model import Category, Entry, Text
 
 if TYPE_CHECKING:
@@ -37,15 +38,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MATCH_FIELDS = ("title", "content", "link", "author", "tags", "categories")
 REWRITE_FIELDS = ("title", "content", "link", "author")
-MatchField = Literal["title", "content", "link", "author", "tags", "categories"]
-RewriteField = Literal["title", "content", "link", "author"]
 # A replacement is made at most this many times per field and rule: a pattern that matches the empty
 # string puts its ``with`` between every two characters, and a megabyte of content must not become
 # a gigabyte. Replacements beyond it are left undone.
 MAX_REPLACEMENTS = 10_000
-MAX_WITH = 1024  # characters of a replacement text
 # Bumped when what a rule does to the same text changes, so a new feeds re-applies stored rules.
 ENGINE_VERSION = "1"
 
@@ -82,13 +79,16 @@ class Pattern:
         self.source = source
 
     def check_replacement(self, replacement: str) -> None:
-        """Refuse a replacement naming a group the pattern lacks (RE2 would fail only on a match)."""
-        for match in _GROUP_REFERENCE.finditer(replacement):
-            name = match.group(1) or match.group(2)
-            known = name in self._regex.groupindex if not name.isdigit() else int(name) <= self._regex.groups
+        """Refuse a replacement naming a group the pattern lacks (``sub`` would fail only on a
+        match), reading the replacement as ``sub`` does (``\\\\1`` is a backslash and a 1)."""
+        for part in _template(replacement):
+            if isinstance(part, str):
+                continue
+            ref = part.ref
+            known = ref <= self._regex.groups if isinstance(ref, int) else ref in self._regex.groupindex
             if not known:
                 raise ValueError(
-                    f"the replacement refers to group {name}, which {self.source!r} does not have"
+                    f"the replacement refers to group {ref}, which {self.source!r} does not have"
                 )
 
     def search(self, text: str) -> bool:
@@ -109,7 +109,6 @@ class Pattern:
         return str(self._regex.sub(expand, text, count=MAX_REPLACEMENTS))
 
 
-_GROUP_REFERENCE = re.compile(r"\\(?:g<(\w+)>|(\d+))")
 _TEMPLATE_PART = re.compile(r"\\(?:g<(\w+)>|(\d+)|(\\))")
 
 
@@ -239,7 +238,7 @@ class RuleSet:
         return bool(self.rules)
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
-        return _compiled, (_spec_json(self.specs), self.categories)
+        return _compiled_cached, (_spec_json(self.specs), self.categories)
 
     def apply(self, source: str, text: Text) -> Verdict:
         """The copy's text after every rule in scope; the first rule to drop it ends the run.
@@ -363,12 +362,8 @@ def _spec_json(specs: Iterable[Mapping[str, Any]]) -> str:
 
 @lru_cache(maxsize=8)
 def _compiled_cached(text: str, categories: tuple[Category, ...]) -> RuleSet:
+    """A RuleSet from its spec (as JSON): compiled once per process, also where one is unpickled."""
     return compile_rules(json.loads(text), categories)
-
-
-def _compiled(text: str, categories: tuple[Category, ...]) -> RuleSet:
-    """A RuleSet unpickled in a worker: compiled once per process and spec."""
-    return _compiled_cached(text, categories)
 
 
 # ---- matching -------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from feeds import normalize, rules
-from feeds.config import Config
+from feeds.config import MAX_WITH, Config
 from feeds.model import Category, Entry, Text
 from feeds.rules import NO_RULES, RuleError, RuleSet, Trial, TrialTally, Verdict
 
@@ -512,13 +512,13 @@ def test_a_rewritten_content_resolves_relative_urls_against_the_link() -> None:
 
 def test_an_empty_match_with_a_long_replacement_is_bounded_in_content() -> None:
     long = text(content="<p>" + "x" * 300_000 + "</p>")
-    content = rewrite("content", "", "y" * rules.MAX_WITH, long).content
+    content = rewrite("content", "", "y" * MAX_WITH, long).content
     assert 0 < len(content) <= normalize.CONTENT_MAX
-    assert content.count("y" * rules.MAX_WITH) <= rules.MAX_REPLACEMENTS
+    assert content.count("y" * MAX_WITH) <= rules.MAX_REPLACEMENTS
 
 
 def test_an_empty_match_with_a_long_replacement_is_bounded_in_the_title() -> None:
-    title = rewrite("title", "", "y" * rules.MAX_WITH).title
+    title = rewrite("title", "", "y" * MAX_WITH).title
     assert len(title) <= normalize.TITLE_MAX
 
 
@@ -761,3 +761,9 @@ def test_excerpt_is_cut_to_its_width_and_shows_newlines() -> None:
     assert len(after) == 40
     assert after.startswith("a⏎zz")
     assert after.endswith("…")
+
+
+def test_an_escaped_backslash_before_a_digit_is_literal_text_not_a_group() -> None:
+    pattern = rules.compile_pattern("工信部")
+    pattern.check_replacement(r"\\1")  # accepted: a backslash and a 1, as sub reads it
+    assert pattern.sub(r"\\1", "工信部发文") == "\\1发文"

@@ -592,9 +592,6 @@ class EntryRepo:
                 )
         return int(buried)
 
-    def is_buried(self, key: str) -> bool:
-        return self._conn.execute("SELECT 1 FROM tombstones WHERE key = ?", (key,)).fetchone() is not None
-
     # ---- archives --------------------------------------------------------------------------
 
     def dirty_months(self) -> set[str]:
