@@ -11,7 +11,8 @@ never as a bare SQLite message, and never as a later error that hides the first.
 
 sqlite-utils wraps the same connection (``Store.db``) for table access off the hot paths: counts,
 listings, schema checks. The per-entry writes are plain prepared statements, where its per-call
-table introspection would cost more than the write itself.
+table introspection would cost more than the write itself. It is imported on first use of
+``Store.db``: it brings in pluggy and dateutil, a large share of a short command's start-up.
 """
 
 from __future__ import annotations
@@ -21,15 +22,18 @@ import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from feeds.errors import StoreError
 from feeds.store.entries import EntryRepo
 from feeds.store.outbox import OutboxRepo
 from feeds.store.schema import EXPECTED_TABLES, LATEST, MIGRATIONS
 from feeds.store.sources import SourceRepo
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 log = logging.getLogger(__name__)
 
@@ -84,11 +88,17 @@ class Store:
     def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
         self.path = path
         self.conn = conn
-        self.db = sqlite_utils.Database(conn)
         self.entries = EntryRepo(self)
         self.sources = SourceRepo(self)
         self.outbox = OutboxRepo(self)
         self._depth = 0
+
+    @cached_property
+    def db(self) -> sqlite_utils.Database:
+        """sqlite-utils over the same connection (same transactions)."""
+        import sqlite_utils
+
+        return sqlite_utils.Database(self.conn)
 
     @classmethod
     def open(cls, path: Path | str) -> Store:
@@ -162,7 +172,7 @@ class Store:
         self._run_migration(version)
         try:
             self.conn.execute(f"PRAGMA user_version = {version + 1}")
-            missing = EXPECTED_TABLES[version + 1] - set(self.db.table_names())
+            missing = EXPECTED_TABLES[version + 1] - self._table_names()
             problems = self.conn.execute("PRAGMA foreign_key_check").fetchall()
         except sqlite3.Error as exc:
             raise self.error(exc, f"migration {version + 1} failed") from None
@@ -171,6 +181,9 @@ class Store:
         if problems:
             raise StoreError(str(self.path), f"migration {version + 1} broke foreign keys")
         self._own("COMMIT", f"migration {version + 1} failed")
+
+    def _table_names(self) -> set[str]:
+        return {row[0] for row in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
 
     def _run_migration(self, version: int) -> None:
         try:
