@@ -30,14 +30,13 @@ from urllib.parse import quote, urlsplit
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
-from feeds.config import MAX_SLUG, SLUG_RE, SiteConfig
-from feeds.errors import FeedsError
+from feeds.config import SiteConfig
 from feeds.model import Category, Origin, StoredEntry
 from feeds.normalize import XML_UNSAFE, plain_text
+from feeds.paths import OutputPathError, archive_path, feed_paths
 from feeds.timefmt import iso
 
 ALL_SLUG = "all"  # the feed of every entry, whatever its category
-OPML_PATH = "feeds/index.opml"
 LANGUAGE = "zh-CN"  # RFC 5646; the site republishes Chinese financial news
 GENERATOR = "feeds"
 RSS_DOCS = "https://www.rssboard.org/rss-specification"
@@ -49,40 +48,14 @@ TAG_DATE = "2022"
 EMPTY_FEED_UPDATED = datetime(2000, 1, 1, tzinfo=UTC)
 UNTITLED = "(untitled)"
 
-_FORMATS = {"atom": ".atom.xml", "rss": ".rss.xml", "json": ".json"}
 _MEDIA_TYPES = {"atom": "application/atom+xml", "rss": "application/rss+xml"}
 _ATOM_NS = "http://www.w3.org/2005/Atom"
 ARCHIVE_NS = "http://purl.org/syndication/history/1.0"  # RFC 5005
-_MONTH = re.compile(r"\d{4}-(?:0[1-9]|1[0-2])")
 _DC_NS = "http://purl.org/dc/elements/1.1/"
-# Not allowed in XML 1.0 (C0 controls but tab/LF/CR, surrogates, U+FFFE/U+FFFF) or discouraged and
-# never meaningful in news text (DEL and C1 controls). lxml refuses the former outright.
 _DNS_NAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*$")
 
 
-class OutputPathError(FeedsError):
-    """An output path that would land outside the output folder, or a slug unfit for a file name."""
-
-    def __init__(self, path: str, reason: str) -> None:
-        self.path = path
-        self.reason = reason
-        super().__init__(f"{path!r}: {reason}")
-
-
 # --- paths and ids -------------------------------------------------------------------------------
-
-
-def feed_paths(slug: str) -> dict[str, str]:
-    """The three feed files of a category, relative to ``output_dir``; refuses anything not a slug.
-
-    Also refuses a slug too long for a file name (one a store may hold from before slugs were
-    capped), so the caller gets a clear error it can record instead of an OSError mid-write.
-    """
-    if not SLUG_RE.match(slug):
-        raise OutputPathError(slug, "not a slug: use a-z, 0-9, _ and - only")
-    if len(slug) > MAX_SLUG:
-        raise OutputPathError(slug, f"slug longer than {MAX_SLUG} characters: too long for a file name")
-    return {fmt: f"feeds/{slug}{suffix}" for fmt, suffix in _FORMATS.items()}
 
 
 def feed_urls(slug: str, site: SiteConfig) -> dict[str, str]:
@@ -512,14 +485,6 @@ def render_archive(
     fg.link(links, replace=True)
     data: bytes = fg.atom_str(pretty=True, encoding="UTF-8", xml_declaration=True)
     return data
-
-
-def archive_path(slug: str, month: str) -> str:
-    """``feeds/archive/<slug>/<YYYY-MM>.atom.xml``; refuses what is not a slug or a month."""
-    feed_paths(slug)  # the same checks on the slug
-    if not _MONTH.fullmatch(month):
-        raise OutputPathError(month, "not a month like 2022-01")
-    return f"feeds/archive/{slug}/{month}.atom.xml"
 
 
 def archive_url(slug: str, month: str, site: SiteConfig) -> str:

@@ -16,11 +16,9 @@ from html import escape
 from zoneinfo import ZoneInfo
 
 from feeds.config import SiteConfig
-from feeds.emit import archive_path, feed_paths
 from feeds.model import Category, StoredEntry
+from feeds.paths import INDEX_PATH, STYLE_PATH, archive_path, feed_paths, page_path
 
-INDEX_PATH = "index.html"
-STYLE_PATH = "style.css"
 LANGUAGE = "zh-CN"
 _FORMATS = (("atom", "application/atom+xml", "Atom"), ("rss", "application/rss+xml", "RSS"))
 _JSON = ("json", "application/feed+json", "JSON Feed")
@@ -46,10 +44,6 @@ article { border-bottom: 1px solid var(--line); padding: 1rem 0; }
 nav ul { padding-left: 1.2rem; }
 footer { color: var(--muted); font-size: 0.85rem; padding: 1rem 0; }
 """
-
-
-def page_path(slug: str) -> str:
-    return f"feeds/{slug}.html"
 
 
 def render_page(

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from feeds import archive, emit, pages, views
+from feeds import archive, emit, pages, paths, views
 from feeds.config import Config
 from feeds.model import Category, ItemFailure, StoredEntry
 from feeds.slugs import ALL, CategoryResolver
@@ -52,7 +52,7 @@ class _Outputs:
         location = str(self.root / relative)
         try:
             changed = emit.write_if_changed(self.root, relative, data)
-        except emit.OutputPathError as exc:
+        except paths.OutputPathError as exc:
             return self.fail(location, exc.reason)
         except OSError as exc:
             return self.fail(location, f"cannot write: {exc.strerror or exc}")
@@ -66,7 +66,7 @@ class _Outputs:
         location = str(self.root / relative)
         try:
             removed = emit.remove_file(self.root, relative)
-        except emit.OutputPathError as exc:
+        except paths.OutputPathError as exc:
             self.fail(location, exc.reason)
         except OSError as exc:
             self.fail(location, f"cannot remove: {exc.strerror or exc}")
@@ -85,8 +85,8 @@ class _Outputs:
         usable = []
         for category in categories:
             try:
-                emit.feed_paths(category.slug)
-            except emit.OutputPathError as exc:
+                paths.feed_paths(category.slug)
+            except paths.OutputPathError as exc:
                 self.fail(str(self.root / "feeds" / category.slug), exc.reason)
                 continue
             usable.append(category)
@@ -119,7 +119,7 @@ def build(config: Config, store: Store, only: Iterable[str] | None = None) -> Bu
             failed.add(category.slug)
     shown = _write_views(config, store, outputs, usable, titles, wanted, months)
     _drop_archives(store, outputs, {feed.slug for feed in usable + shown})
-    outputs.write(emit.OPML_PATH, emit.render_opml(usable + shown, config.site))
+    outputs.write(paths.OPML_PATH, emit.render_opml(usable + shown, config.site))
     _write_index(config, store, outputs, usable + shown, titles)
     built = {c.slug for c in categories} if wanted is None else wanted
     with store.transaction():  # a feed left with no entries is cleared too: nothing more to build
@@ -181,7 +181,7 @@ def _write_views(
         hub = config.websub.hub if config.websub else None
         latest = list(chosen)
         files = emit.render_category(latest, view.category, config.site, titles, hub, newest)
-        files[pages.page_path(view.slug)] = _page(config, latest, view.category, titles, newest)
+        files[paths.page_path(view.slug)] = _page(config, latest, view.category, titles, newest)
         for relative, data in files.items():
             outputs.write(relative, data)
     return listed
@@ -191,7 +191,7 @@ def _left_alone(root: Path, slug: str, wanted: set[str] | None) -> bool:
     """A feed not asked for whose files are all there is not rebuilt."""
     if wanted is None or slug in wanted:
         return False
-    return all((root / path).exists() for path in emit.feed_paths(slug).values())
+    return all((root / path).exists() for path in paths.feed_paths(slug).values())
 
 
 def _write_category(
@@ -207,7 +207,7 @@ def _write_category(
     hub = config.websub.hub if config.websub else None
     entries = store.entries.recent(category.slug, config.feed.limit)
     files = emit.render_category(entries, category, config.site, titles, hub, newest_archive)
-    files[pages.page_path(category.slug)] = _page(config, entries, category, titles, newest_archive)
+    files[paths.page_path(category.slug)] = _page(config, entries, category, titles, newest_archive)
     return all([outputs.write(relative, data) for relative, data in files.items()])
 
 
@@ -224,8 +224,8 @@ def _write_index(
     """``index.html`` and the stylesheet the pages share, at the root of the output folder."""
     listed = [(feed, config.site.title if feed.slug == ALL else feed.title) for feed in feeds]
     newest = store.entries.recent(ALL, min(config.feed.limit, INDEX_ENTRIES))
-    outputs.write(pages.INDEX_PATH, pages.render_index(listed, newest, config.site, titles))
-    outputs.write(pages.STYLE_PATH, pages.STYLE.encode())
+    outputs.write(paths.INDEX_PATH, pages.render_index(listed, newest, config.site, titles))
+    outputs.write(paths.STYLE_PATH, pages.STYLE.encode())
 
 
 def _drop_archives(store: Store, outputs: _Outputs, feeds: set[str]) -> None:
@@ -234,7 +234,7 @@ def _drop_archives(store: Store, outputs: _Outputs, feeds: set[str]) -> None:
     for slug in sorted(store.entries.archived_slugs() - feeds):
         months = store.entries.archived(slug)
         for month in sorted(months):
-            outputs.remove(emit.archive_path(slug, month))
+            outputs.remove(paths.archive_path(slug, month))
         with store.transaction():
             store.entries.set_archived(slug, (), months)
 
@@ -262,9 +262,9 @@ def _write_archives(
         data = emit.render_archive(
             entries, feed, month, config.site, titles, archive.neighbours(plan.months, month)
         )
-        outputs.write(emit.archive_path(feed.slug, month), data)
+        outputs.write(paths.archive_path(feed.slug, month), data)
     for month in plan.remove:
-        outputs.remove(emit.archive_path(feed.slug, month))
+        outputs.remove(paths.archive_path(feed.slug, month))
     with store.transaction():
         store.entries.set_archived(feed.slug, set(plan.months) - known, plan.remove)
     return plan.newest

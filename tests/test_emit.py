@@ -22,7 +22,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from lxml import etree
 
-from feeds import emit
+from feeds import emit, paths
 from feeds.config import MAX_SLUG, SiteConfig
 from feeds.errors import FeedsError
 from feeds.model import Category, FeedMeta, Origin, StoredEntry
@@ -34,7 +34,7 @@ SITE = SiteConfig(title="财经新闻聚合", url="https://finews.example.com", 
 ZQSB = Category("zhengquanshibaowang", "证券时报网")
 TITLES = {"zhengquanshibaowang": "证券时报网", "gupiao": "股票"}
 HUB = "https://hub.example.com/"
-PATHS = emit.feed_paths("zhengquanshibaowang")
+PATHS = paths.feed_paths("zhengquanshibaowang")
 # RFC 4151 as the W3C Feed Validator checks it (authority lower-case, then year, then specific).
 TAG_URI = re.compile(
     r"^tag:([a-z0-9\-._]+?@)?[a-z0-9.\-]+?,\d{4}(-\d{2}(-\d{2})?)?:[0-9a-zA-Z;/?:@&=+$.\-_!~*'()%,#]+$"
@@ -128,7 +128,7 @@ def epoch(moment: datetime) -> int:
 
 
 def test_feed_paths_names_the_three_files() -> None:
-    assert emit.feed_paths("all") == {
+    assert paths.feed_paths("all") == {
         "atom": "feeds/all.atom.xml",
         "rss": "feeds/all.rss.xml",
         "json": "feeds/all.json",
@@ -139,7 +139,7 @@ def test_feed_paths_names_the_three_files() -> None:
 @pytest.mark.parametrize("slug", ["证券时报网", "../x", "A", "", "a/b"])
 def test_feed_paths_refuses_what_is_not_a_slug(slug: str) -> None:
     with pytest.raises(FeedsError):
-        emit.feed_paths(slug)
+        paths.feed_paths(slug)
 
 
 def test_entry_ids_come_from_the_key_only() -> None:
@@ -391,7 +391,7 @@ def test_all_feed_is_titled_with_the_site() -> None:
 def test_output_matches_the_expected_file(fmt: str) -> None:
     """tests/data/emit/expected.*: the exact bytes for ENTRIES (regenerate with FEEDS_REGENERATE=1)."""
     data = render(hub=HUB)[PATHS[fmt]]
-    expected = DATA / f"expected{emit.feed_paths('x')[fmt].removeprefix('feeds/x')}"
+    expected = DATA / f"expected{paths.feed_paths('x')[fmt].removeprefix('feeds/x')}"
     if os.environ.get("FEEDS_REGENERATE"):
         expected.write_bytes(data)
     assert data == expected.read_bytes()
@@ -489,9 +489,9 @@ def test_a_slug_too_long_for_a_file_name_is_refused_before_any_write() -> None:
     """Issue 10: ``<slug>.atom.xml`` (and its temp file) must fit a 255-byte file name; a longer
     slug is an OutputPathError the build can record, never an OSError halfway through writing."""
     longest = "a" * MAX_SLUG
-    assert emit.feed_paths(longest)["atom"] == f"feeds/{longest}.atom.xml"
-    with pytest.raises(emit.OutputPathError, match="longer than"):
-        emit.feed_paths(longest + "a")
+    assert paths.feed_paths(longest)["atom"] == f"feeds/{longest}.atom.xml"
+    with pytest.raises(paths.OutputPathError, match="longer than"):
+        paths.feed_paths(longest + "a")
 
 
 # --- attribution --------------------------------------------------------------------------------

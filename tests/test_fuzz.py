@@ -33,7 +33,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from feeds import emit, merge, rules
+from feeds import emit, merge, paths, rules
 from feeds.config import SiteConfig
 from feeds.errors import FeedsError
 from feeds.model import Category, Entry, ItemFailure, StoredEntry
@@ -566,7 +566,7 @@ def publish(entries: Sequence[Entry]) -> dict[str, bytes]:
     categories = {category.slug: category for entry in entries for category in entry.categories}
     feeds = [Category(ALL, SITE.title), *categories.values()]
     titles = {category.slug: category.title for category in feeds}
-    files = {emit.OPML_PATH: emit.render_opml(feeds, SITE)}
+    files = {paths.OPML_PATH: emit.render_opml(feeds, SITE)}
     for category in feeds:
         members = [e for e in by_key.values() if category.slug == ALL or category.slug in e.categories]
         files.update(emit.render_category(members, category, SITE, titles))
