@@ -342,3 +342,12 @@ class RunSummary:
             changed_categories=self.changed_categories | other.changed_categories,
             failures=self.failures + other.failures,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class BuildResult:
+    """Which output files a build rewrote (relative to output_dir); unchanged ones are not touched."""
+
+    written: tuple[str, ...]
+    categories: int
+    failed: tuple[str, ...] = ()  # "path: reason" of each output that could not be written

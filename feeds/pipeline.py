@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import json
 import logging
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, replace
@@ -19,11 +20,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from feeds import rules
+from feeds import __version__, paths, rules
 from feeds.config import Config, LocalSource
 from feeds.errors import ItemError
 from feeds.merge import Decision, MergePolicy
-from feeds.model import Entry, EntryData, ItemFailure, Outcome, RunSummary
+from feeds.model import BuildResult, Entry, EntryData, ItemFailure, Outcome, RunSummary
 from feeds.parallel import LazyPool, bulk_gc, ordered_map, ready_batches
 from feeds.slugs import ALL, CategoryResolver
 from feeds.sources.local import PostFile, list_posts, read_post
@@ -36,7 +37,6 @@ from feeds.timefmt import utcnow
 if TYPE_CHECKING:
     from feeds.notify import DeliveryReport
     from feeds.parse.feed import ParseContext, ParsedFeed
-    from feeds.publish import BuildResult
     from feeds.sources.remote import FetchResult
 
 log = logging.getLogger(__name__)
@@ -560,20 +560,50 @@ def _record_item_failures(store: Store, source: str, failures: list[ItemFailure]
 
 
 def build(config: Config, store: Store, only: Iterable[str] | None = None) -> BuildResult:
-    """Re-apply changed rules and priorities, then write the outputs (``publish.build``)."""
+    """Re-apply changed rules and priorities, then write the outputs (``publish.build``); a full
+    build records what it was built from, so later runs know the files are current."""
     from feeds import publish
 
     remerge(config, store, utcnow())
-    return publish.build(config, store, only)
+    result = publish.build(config, store, only)
+    if only is None:
+        store.entries.set_outputs_fingerprint(outputs_fingerprint(config))
+    return result
 
 
 def build_dirty(config: Config, store: Store) -> BuildResult:
     """Rebuild the feeds whose entries changed since their last build, as the store recorded it.
 
     The marks are written with the entry changes, so a run killed after committing entries but
-    before building them is published by the next run, not forgotten.
+    before building them is published by the next run, not forgotten. A config that changes what
+    the outputs say (the site, titles, limits, views) rebuilds them all; a run with nothing to
+    build and every file in place returns without loading the renderers, which is most of what an
+    idle cron run would otherwise spend.
     """
-    return build(config, store, only=store.entries.dirty_feeds())
+    remerge(config, store, utcnow())
+    if store.entries.outputs_fingerprint() != outputs_fingerprint(config):
+        return build(config, store)
+    dirty = store.entries.dirty_feeds()
+    if not dirty and not store.entries.dirty_months():
+        feeds = [ALL, *(c.slug for c in store.entries.categories()), *(v.slug for v in config.views)]
+        if _all_present(config.output_path, feeds):
+            return BuildResult(written=(), categories=len(feeds) - len(config.views))
+    return build(config, store, only=dirty)
+
+
+def outputs_fingerprint(config: Config) -> str:
+    """The config's part in every output file (and the code's version): when it changes, files
+    written under the old one are stale although no entry changed."""
+    shown = config.model_dump(mode="json", include={"site", "categories", "feed", "views", "websub"})
+    return hashlib.sha256(f"{__version__}\n{json.dumps(shown, sort_keys=True)}".encode()).hexdigest()
+
+
+def _all_present(root: Path, feeds: list[str]) -> bool:
+    """Every current file of these feeds exists (one deleted by hand is written again)."""
+    try:
+        return all((root / relative).exists() for relative in paths.current_files(feeds))
+    except paths.OutputPathError:
+        return False  # a slug that cannot name files: the build reports it
 
 
 # ---- one whole cycle -------------------------------------------------------------------------

@@ -11,13 +11,12 @@ from __future__ import annotations
 import itertools
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
 from feeds import archive, emit, pages, paths, views
 from feeds.config import Config
-from feeds.model import Category, ItemFailure, StoredEntry
+from feeds.model import BuildResult, Category, ItemFailure, StoredEntry
 from feeds.slugs import ALL, CategoryResolver
 from feeds.store import Store
 from feeds.timefmt import utcnow
@@ -26,15 +25,6 @@ log = logging.getLogger(__name__)
 
 INDEX_ENTRIES = 20  # the newest entries index.html shows
 OUTPUT_SOURCE = "output"  # the source name under which output files that failed are recorded
-
-
-@dataclass(frozen=True, slots=True)
-class BuildResult:
-    """Which output files a build rewrote (relative to output_dir); unchanged ones are not touched."""
-
-    written: tuple[str, ...]
-    categories: int
-    failed: tuple[str, ...] = ()  # "path: reason" of each output that could not be written
 
 
 class _Outputs:

@@ -293,6 +293,36 @@ def test_importing_the_cli_loads_none_of_the_heavy_libraries() -> None:
     assert done.stdout.strip() == ""
 
 
+def loaded_by(project: Path, *args: str, modules: tuple[str, ...]) -> set[str]:
+    """Which of ``modules`` a whole ``feeds`` command imported by the time it exited."""
+    code = (
+        "import atexit, sys\n"
+        f"shown = lambda: print('loaded:', *(m for m in {modules!r} if m in sys.modules), file=sys.stderr)\n"
+        "atexit.register(shown)\n"
+        f"sys.argv = ['feeds', '--config', {str(project / 'config.yaml')!r}, *{args!r}]\n"
+        "from feeds.cli import main\n"
+        "main()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=project
+    )
+    assert done.returncode == 0, done.stderr
+    return set(done.stderr.strip().splitlines()[-1].removeprefix("loaded:").split())
+
+
+RENDERERS = ("feedgen", "lxml", "nh3", "markdown_it", "httpx", "sqlite_utils", "apscheduler")
+
+
+def test_an_idle_cron_run_loads_no_renderer_parser_or_fetcher(project: Path) -> None:
+    """Nothing changed and every file is there: the run checks, and loads only what checking needs."""
+    (project / "posts" / "seed.txt").write_bytes(SEED.read_bytes())
+    assert loaded_by(project, "run", "--once", modules=RENDERERS) >= {"feedgen", "markdown_it"}
+    before = {p: p.stat().st_mtime_ns for p in (project / "public").rglob("*") if p.is_file()}
+    assert loaded_by(project, "run", "--once", modules=RENDERERS) == set()
+    assert {p: p.stat().st_mtime_ns for p in (project / "public").rglob("*") if p.is_file()} == before
+    assert loaded_by(project, "sources", modules=RENDERERS) == set()
+
+
 def test_help_and_a_command_still_work_with_lazy_imports(project: Path) -> None:
     assert "feeds" in feeds(project, "--help").stdout
     done = feeds(project, "sources", "--json")

@@ -70,6 +70,39 @@ def test_rescan_does_no_work_and_rewrites_nothing(project: Path, config: Config,
     assert snapshot(project / "public") == before
 
 
+def test_an_output_deleted_by_hand_is_written_again_by_the_next_idle_run(
+    project: Path, config: Config, store: Store
+) -> None:
+    add(project, "a.md", post(extra="infoCode: NW1\n"))
+    run_cycle(config, store)
+    for relative in ("feeds/zhengquanshibaowang.rss.xml", "index.html", "feeds/index.opml"):
+        gone = project / "public" / relative
+        data = gone.read_bytes()
+        gone.unlink()
+        assert run_cycle(config, store).build.written == (relative,)
+        assert gone.read_bytes() == data
+
+
+def test_a_config_change_rebuilds_every_output_without_an_entry_change(project: Path, store: Store) -> None:
+    add(project, "a.md", post(extra="infoCode: NW1\n"))
+    run_cycle(load(project / "config.yaml"), store)
+    atom = project / "public" / "feeds" / "zhengquanshibaowang.atom.xml"
+    assert feedparser.parse(atom.read_bytes()).feed.title == "证券时报网"
+    text = (
+        (project / "config.yaml")
+        .read_text(encoding="utf-8")
+        .replace("{title: 证券时报网}", "{title: 证券时报}")
+    )
+    (project / "config.yaml").write_text(text, encoding="utf-8")
+    changed = load(project / "config.yaml")
+    assert store.entries.outputs_fingerprint() != pipeline.outputs_fingerprint(changed)
+    result = run_cycle(changed, store)
+    assert result.summary.unchanged == 1
+    assert feedparser.parse(atom.read_bytes()).feed.title == "证券时报"
+    assert "feeds/index.opml" in result.build.written
+    assert run_cycle(changed, store).build.written == ()
+
+
 def test_touched_file_is_confirmed_by_hash(project: Path, config: Config, store: Store) -> None:
     path = add(project, "a.md", post(extra="infoCode: NW1\n"))
     ingest_local(config, store)
