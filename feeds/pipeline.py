@@ -7,7 +7,6 @@ and the next run picks up the rest; a broken item is recorded and skipped, the r
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import hashlib
 import json
@@ -459,6 +458,8 @@ async def ingest_remote(
     costs as much as ~15 stored entries, so a first cycle over many feeds spends far less on them.
     Nothing waits on the network inside a transaction.
     """
+    import asyncio  # here, not at the top: a run with local posts only does not need it
+
     from feeds.sources.remote import fetch_due
 
     now = now or utcnow()
@@ -626,6 +627,8 @@ def run_cycle(
     remerge(config, store, now)
     summary = ingest_local(config, store, now, progress)
     if config.remote:
+        import asyncio  # only with remote sources: an idle local-only run does without it
+
         summary += asyncio.run(ingest_remote(config, store, now, force_all=force_all))
     expire(config, store, now)
     result = build_dirty(config, store)
