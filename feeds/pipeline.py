@@ -564,7 +564,9 @@ def build(config: Config, store: Store, only: Iterable[str] | None = None) -> Bu
     from feeds import publish
 
     remerge(config, store, utcnow())
-    return publish.build(config, store, only)
+    result = publish.build(config, store, only)
+    store.meta.mark_build(utcnow())  # /metrics: feeds_last_build_timestamp_seconds
+    return result
 
 
 def build_dirty(config: Config, store: Store) -> BuildResult:
@@ -601,6 +603,7 @@ def run_cycle(
     result = build_dirty(config, store)
     announce(config, store, result)
     delivery = deliver(config, store)
+    store.meta.mark_cycle(utcnow())  # what /readyz judges staleness by
     return CycleResult(summary, result, delivery)
 
 
