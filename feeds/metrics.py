@@ -85,7 +85,11 @@ def families(snapshot: Figures, now: datetime) -> list[Metric]:
             "status",
             {status: deliveries.get(status, 0) for status in DELIVERY_STATUSES},
         ),
-        _gauge("feeds_failures", "Rejected posts, items, sources and outputs on record.", snapshot.failures),
+        _gauge(
+            "feeds_failures",
+            "Rejected posts, feed items and output files on record (feeds failures).",
+            snapshot.failures,
+        ),
         _gauge(
             "feeds_last_cycle_timestamp_seconds",
             "When the last cycle completed, Unix time (0: never).",

@@ -55,7 +55,7 @@ class Figures:
     outbox_pending: int  # webhook deliveries and hub pings still owed, and events not yet fanned out
     outbox_oldest: datetime | None  # when the longest-waiting of those was queued
     deliveries: tuple[tuple[str, int], ...]  # webhook deliveries by status, sorted
-    failures: int  # rejected posts, items, sources and outputs on record (`feeds failures`)
+    failures: int  # rejected posts, feed items and output files on record (`feeds failures`)
     last_cycle: datetime | None
     last_build: datetime | None
 
