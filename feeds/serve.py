@@ -67,6 +67,7 @@ from feeds import metrics
 from feeds.config import Config
 from feeds.errors import ConfigError, FeedsError, StoreError
 from feeds.store import figures
+from feeds.timefmt import iso
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -147,8 +148,14 @@ class Operations:
         path, serve = config.store_path, config.serve
         return cls(path, serve.networks, serve.stale_after, metrics.registry_for(path, now), now)
 
-    def reads_store(self, path: str) -> bool:
-        return path in (self.READY, self.METRICS)
+    def reads_store(self, scope: Scope) -> bool:
+        """Whether answering needs the store (then it runs in a worker thread). A refused scrape
+        does not: clients outside ``metrics_allow`` cannot tie up the threads that read."""
+        if scope["method"] not in ("GET", "HEAD"):
+            return False
+        if scope["path"] == self.METRICS:
+            return metrics.allowed(_client(scope), self.networks)
+        return bool(scope["path"] == self.READY)
 
     def respond(self, path: str, client: str | None) -> Response | None:
         """The answer for an operator path, None for any other path. May read the store."""
@@ -176,7 +183,7 @@ class Operations:
         answer: dict[str, object] = {"ready": reason is None}
         if reason is not None:
             answer["reason"] = reason
-        answer["last_cycle"] = None if last is None else last.strftime("%Y-%m-%dT%H:%M:%SZ")
+        answer["last_cycle"] = None if last is None else iso(last)
         body = json.dumps(answer).encode() + b"\n"
         headers = [(b"content-type", b"application/json"), *_length(body), *_NO_STORE]
         return Response(200 if reason is None else 503, headers, body)
@@ -184,6 +191,12 @@ class Operations:
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _client(scope: Scope) -> str | None:
+    """The connecting address (None on a Unix socket); proxy headers are not trusted."""
+    client = scope.get("client")
+    return str(client[0]) if client else None
 
 
 _NO_STORE: Headers = [(b"cache-control", b"no-store")]
@@ -219,7 +232,7 @@ class FeedServer:
             return
         if scope["type"] != "http":
             return
-        if self.operations is not None and self.operations.reads_store(scope["path"]):
+        if self.operations is not None and self.operations.reads_store(scope):
             response = await asyncio.to_thread(self.respond, scope)  # the loop keeps serving files
         else:
             response = self.respond(scope)
@@ -235,8 +248,7 @@ class FeedServer:
         if scope["method"] not in ("GET", "HEAD"):
             return _plain(405, "method not allowed", [(b"allow", b"GET, HEAD")])
         if self.operations is not None:
-            client = scope.get("client")
-            answer = self.operations.respond(scope["path"], client[0] if client else None)
+            answer = self.operations.respond(scope["path"], _client(scope))
             if answer is not None:
                 return answer
         parts = safe_parts(scope.get("raw_path") or scope["path"].encode())

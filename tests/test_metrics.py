@@ -378,3 +378,41 @@ def _cycle_recorded(db: Path) -> bool:
         return figures.last_cycle(db) is not None
     except StoreError:
         return False
+
+
+# ---- the serve block of the config ------------------------------------------------------------
+
+
+def test_serve_config_defaults_and_normal_forms(tmp_path: Path) -> None:
+    from feeds.config import load
+
+    path = tmp_path / "config.yaml"
+    path.write_text("{}\n", encoding="utf-8")
+    assert load(path).serve.metrics_allow == ("127.0.0.0/8", "::1/128")
+    assert load(path).serve.stale_after == 3600
+    path.write_text(
+        "serve: {metrics_allow: [10.0.0.7, ' 2001:DB8::/32 '], stale_after: 15m}\n", encoding="utf-8"
+    )
+    serve = load(path).serve
+    assert serve.metrics_allow == ("10.0.0.7/32", "2001:db8::/32") and serve.stale_after == 900
+    assert metrics.allowed("10.0.0.7", serve.networks) and not metrics.allowed("10.0.0.8", serve.networks)
+
+
+@pytest.mark.parametrize(
+    ("block", "message"),
+    [
+        ("{metrics_allow: 10.0.0.0/8}", "serve.metrics_allow: give a list of networks"),
+        ("{metrics_allow: [fe80::/10, ':::1']}", "serve.metrics_allow[1]: ':::1' is not a network"),
+        ("{stale_after: soon}", "serve.stale_after: 'soon' is not a duration"),
+        ("{metrics_alow: []}", "serve.metrics_alow: unknown key (did you mean 'metrics_allow'?)"),
+    ],
+)
+def test_serve_config_mistakes_name_the_key(tmp_path: Path, block: str, message: str) -> None:
+    from feeds.config import load
+    from feeds.errors import ConfigError
+
+    path = tmp_path / "config.yaml"
+    path.write_text(f"serve: {block}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load(path)
+    assert message in str(caught.value) and "\n" not in str(caught.value)
