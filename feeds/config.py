@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import difflib
+import ipaddress
 import math
 import os
 import re
@@ -390,6 +391,43 @@ class SchedulerConfig(_Strict):
     webhook_interval: Duration = 15.0
 
 
+def _network(value: object) -> str:
+    """A ``serve.metrics_allow`` entry: an address or a network in CIDR form, normalized.
+
+    Only text is read (YAML would hand ``10`` over as a number, which ``ipaddress`` takes for the
+    address 0.0.0.10), and host bits must be clear: ``10.1.2.3/8`` is a slip for ``10.0.0.0/8`` or
+    ``10.1.2.3/32``, and guessing which would widen or narrow who may read the figures.
+    """
+    if not isinstance(value, str):
+        raise ValueError(f"{_shown(value)} is not a network: give one like 10.0.0.0/8 or ::1/128 as text")
+    try:
+        return str(ipaddress.ip_network(value.strip()))
+    except ValueError as exc:
+        raise ValueError(f"{_shown(value)} is not a network like 10.0.0.0/8 or ::1/128 ({exc})") from None
+
+
+Network = Annotated[str, BeforeValidator(_network)]
+
+
+class ServeConfig(_Strict):
+    """``feeds serve``'s own settings: who may read ``/metrics``, and when ``/readyz`` calls the
+    store stale."""
+
+    metrics_allow: tuple[Network, ...] = ("127.0.0.0/8", "::1/128")
+    stale_after: Duration = 3600.0
+
+    @field_validator("metrics_allow", mode="before")
+    @classmethod
+    def _a_list(cls, value: object) -> object:
+        if isinstance(value, str):  # `metrics_allow: 10.0.0.0/8` would otherwise read "not a tuple"
+            raise ValueError("give a list of networks, such as [127.0.0.0/8, '::1/128']")
+        return value
+
+    @property
+    def networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        return tuple(ipaddress.ip_network(network) for network in self.metrics_allow)
+
+
 class Config(_Strict):
     site: SiteConfig = SiteConfig()
     store: str = "store/feeds.db"
@@ -405,6 +443,7 @@ class Config(_Strict):
     rules: tuple[RuleConfig, ...] = ()
     views: tuple[ViewConfig, ...] = ()
     scheduler: SchedulerConfig = SchedulerConfig()
+    serve: ServeConfig = ServeConfig()
     base_dir: str = "."  # set by load(): the config file's folder
     path: str = "config.yaml"  # set by load()
 

@@ -254,6 +254,7 @@ class Daemon:
         async with self._step("local scan"):
             summary = pipeline.ingest_local(self.config, self.store, utcnow(), progress=self._check_stop)
             self._record("local scan", summary)
+            self.store.meta.mark_cycle(utcnow())  # the daemon's cycle, for /readyz
 
     async def fetch_source(self, job_id: str) -> None:
         """A remote source's job: fetch it if due, store, then move the job to its next_due."""

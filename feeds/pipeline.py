@@ -568,7 +568,8 @@ def build(config: Config, store: Store, only: Iterable[str] | None = None) -> Bu
     remerge(config, store, utcnow())
     result = publish.build(config, store, only)
     if only is None:
-        store.entries.set_outputs_fingerprint(outputs_fingerprint(config))
+        store.meta.set_outputs_fingerprint(outputs_fingerprint(config))
+    store.meta.mark_build(utcnow())  # /metrics: feeds_last_build_timestamp_seconds
     return result
 
 
@@ -582,7 +583,7 @@ def build_dirty(config: Config, store: Store) -> BuildResult:
     idle cron run would otherwise spend.
     """
     remerge(config, store, utcnow())
-    if store.entries.outputs_fingerprint() != outputs_fingerprint(config):
+    if store.meta.outputs_fingerprint() != outputs_fingerprint(config):
         return build(config, store)
     dirty = store.entries.dirty_feeds()
     if not dirty and not store.entries.dirty_months():
@@ -634,6 +635,7 @@ def run_cycle(
     result = build_dirty(config, store)
     announce(config, store, result)
     delivery = deliver(config, store)
+    store.meta.mark_cycle(utcnow())  # what /readyz judges staleness by
     return CycleResult(summary, result, delivery)
 
 

@@ -23,6 +23,15 @@ says ``X-Content-Type-Options: nosniff``; HTML gets a Content-Security-Policy th
 index page does not use. One client's cost is bounded (``Limits``): the size of a request head, the
 time to send a request, idle keep-alive time and the number of open connections. uvicorn enforces
 only the keep-alive time for httptools, so ``_GuardedProtocol`` adds the rest.
+
+For operators (``Operations``): ``/healthz`` answers 200 from memory while the server runs;
+``/readyz`` and ``/metrics`` read the store, which another process writes (cron's ``feeds run
+--once`` or the daemon). Those two run in a worker thread (``asyncio.to_thread``), each on a
+read-only SQLite connection of its own with a short busy timeout (``feeds.store.figures``): in WAL
+mode a reader does not wait for the writer, and if it ever must, it gives up within a second, so a
+scrape never holds up the file requests served on the event loop. ``/metrics`` is answered only to
+the ``serve.metrics_allow`` networks (403 otherwise), judged by the connecting address: proxy
+headers are not trusted, so behind a reverse proxy it is the proxy's address that counts.
 """
 
 from __future__ import annotations
@@ -32,6 +41,7 @@ import contextlib
 import gzip
 import hashlib
 import html
+import json
 import os
 import re
 import signal
@@ -41,6 +51,7 @@ import xml.etree.ElementTree as ET
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from email.utils import formatdate, parsedate_to_datetime
 from http import HTTPStatus
 from pathlib import Path
@@ -48,10 +59,15 @@ from typing import Any, ClassVar
 from urllib.parse import unquote_to_bytes
 
 import uvicorn
+from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client.registry import CollectorRegistry
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from feeds import metrics
 from feeds.config import Config
-from feeds.errors import ConfigError, FeedsError
+from feeds.errors import ConfigError, FeedsError, StoreError
+from feeds.store import figures
+from feeds.timefmt import iso
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -110,14 +126,102 @@ class Response:
     body: bytes = b""
 
 
+@dataclass(frozen=True, slots=True)
+class Operations:
+    """``/healthz``, ``/readyz`` and ``/metrics``: the store they read, who may scrape, when the
+    store counts as stale. The paths take precedence over files of the same name (a build never
+    writes any)."""
+
+    store: Path
+    networks: tuple[metrics.Network, ...]
+    stale_after: float
+    registry: CollectorRegistry
+    clock: Callable[[], datetime]
+
+    HEALTH: ClassVar[str] = "/healthz"
+    READY: ClassVar[str] = "/readyz"
+    METRICS: ClassVar[str] = "/metrics"
+
+    @classmethod
+    def of(cls, config: Config, clock: Callable[[], datetime] | None = None) -> Operations:
+        now = clock or _now
+        path, serve = config.store_path, config.serve
+        return cls(path, serve.networks, serve.stale_after, metrics.registry_for(path, now), now)
+
+    def reads_store(self, scope: Scope) -> bool:
+        """Whether answering needs the store (then it runs in a worker thread). A refused scrape
+        does not: clients outside ``metrics_allow`` cannot tie up the threads that read."""
+        if scope["method"] not in ("GET", "HEAD"):
+            return False
+        if scope["path"] == self.METRICS:
+            return metrics.allowed(_client(scope), self.networks)
+        return bool(scope["path"] == self.READY)
+
+    def respond(self, path: str, client: str | None) -> Response | None:
+        """The answer for an operator path, None for any other path. May read the store."""
+        if path == self.HEALTH:
+            return _plain(200, "ok", _NO_STORE)
+        if path == self.READY:
+            return self._ready()
+        if path == self.METRICS:
+            if not metrics.allowed(client, self.networks):
+                return _plain(403, "forbidden: /metrics is only for serve.metrics_allow", _NO_STORE)
+            body = generate_latest(self.registry)
+            headers = [(b"content-type", CONTENT_TYPE_LATEST.encode()), *_length(body), *_NO_STORE]
+            return Response(200, headers, body)
+        return None
+
+    def _ready(self) -> Response:
+        """200 ``{"ready": true, ...}`` or 503 with the reason; the reason names no file path (this
+        answer is for anyone who asks)."""
+        last = None
+        try:
+            last = figures.last_cycle(self.store)
+            reason = metrics.readiness(last, self.clock(), self.stale_after)
+        except StoreError as exc:
+            reason = exc.reason
+        answer: dict[str, object] = {"ready": reason is None}
+        if reason is not None:
+            answer["reason"] = reason
+        answer["last_cycle"] = None if last is None else iso(last)
+        body = json.dumps(answer).encode() + b"\n"
+        headers = [(b"content-type", b"application/json"), *_length(body), *_NO_STORE]
+        return Response(200 if reason is None else 503, headers, body)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _client(scope: Scope) -> str | None:
+    """The connecting address (None on a Unix socket); proxy headers are not trusted."""
+    client = scope.get("client")
+    return str(client[0]) if client else None
+
+
+_NO_STORE: Headers = [(b"cache-control", b"no-store")]
+
+
+def _length(body: bytes) -> Headers:
+    return [(b"content-length", str(len(body)).encode())]
+
+
 class FeedServer:
     """The ASGI app: ``make_app(config)`` builds one; uvicorn (or any ASGI server) runs it."""
 
-    def __init__(self, root: Path, site_url: str, site_title: str, hub: str | None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        site_url: str,
+        site_title: str,
+        hub: str | None,
+        operations: Operations | None = None,
+    ) -> None:
         self.root = root
         self.site_url = site_url.rstrip("/")
         self.site_title = site_title
         self.hub = hub
+        self.operations = operations
         self._cache: OrderedDict[str, tuple[tuple[int, int, int], Representation]] = OrderedDict()
         self._index: tuple[object, Representation] | None = None
         self._lock = threading.Lock()  # the app may be shared by servers on several threads
@@ -128,7 +232,10 @@ class FeedServer:
             return
         if scope["type"] != "http":
             return
-        response = self.respond(scope)
+        if self.operations is not None and self.operations.reads_store(scope):
+            response = await asyncio.to_thread(self.respond, scope)  # the loop keeps serving files
+        else:
+            response = self.respond(scope)
         await send({"type": "http.response.start", "status": response.status, "headers": response.headers})
         body = b"" if scope["method"] == "HEAD" else response.body
         await send({"type": "http.response.body", "body": body})
@@ -136,9 +243,14 @@ class FeedServer:
     # ---- routing ---------------------------------------------------------------------------
 
     def respond(self, scope: Scope) -> Response:
-        """The whole answer to one request, as a value (no I/O but reading the output folder)."""
+        """The whole answer to one request, as a value (no I/O but reading the output folder, and
+        the store for the operator paths)."""
         if scope["method"] not in ("GET", "HEAD"):
             return _plain(405, "method not allowed", [(b"allow", b"GET, HEAD")])
+        if self.operations is not None:
+            answer = self.operations.respond(scope["path"], _client(scope))
+            if answer is not None:
+                return answer
         parts = safe_parts(scope.get("raw_path") or scope["path"].encode())
         if parts is None:
             return _plain(400, "bad path")
@@ -240,7 +352,8 @@ def make_app(config: Config) -> FeedServer:
     """The ASGI app serving ``config.output_path``, refused if that would publish private files."""
     check_output_dir(config)
     hub = config.websub.hub if config.websub else None
-    return FeedServer(config.output_path.resolve(), config.site.url, config.site.title, hub)
+    root = config.output_path.resolve()
+    return FeedServer(root, config.site.url, config.site.title, hub, Operations.of(config))
 
 
 def check_output_dir(config: Config) -> None:

@@ -95,7 +95,7 @@ def test_a_config_change_rebuilds_every_output_without_an_entry_change(project: 
     )
     (project / "config.yaml").write_text(text, encoding="utf-8")
     changed = load(project / "config.yaml")
-    assert store.entries.outputs_fingerprint() != pipeline.outputs_fingerprint(changed)
+    assert store.meta.outputs_fingerprint() != pipeline.outputs_fingerprint(changed)
     result = run_cycle(changed, store)
     assert result.summary.unchanged == 1
     assert feedparser.parse(atom.read_bytes()).feed.title == "证券时报"

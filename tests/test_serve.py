@@ -509,3 +509,131 @@ def served_within(url: str, seconds: float) -> bool:
             return True
         time.sleep(0.1)
     return False
+
+
+# ---- operators: /healthz, /readyz, /metrics -----------------------------------------------------
+
+
+def ops_config(root: Path, **serve: object) -> Config:
+    """``make_config`` with a ``serve`` block; the store is ``root/store/feeds.db`` (not created)."""
+    raw = make_config(root).model_dump()
+    raw["serve"] = serve
+    return Config.model_validate(raw)
+
+
+def store_path(root: Path) -> Path:
+    return root / "store" / "feeds.db"
+
+
+def test_healthz_answers_without_a_store(tmp_path: Path) -> None:
+    build_output(tmp_path)
+    with running(ops_config(tmp_path)) as url, httpx.Client(base_url=url) as http:
+        answer = http.get("/healthz")
+        assert answer.status_code == 200 and answer.text == "200 ok\n"
+        assert answer.headers["cache-control"] == "no-store"
+        assert http.head("/healthz").status_code == 200
+        assert http.post("/healthz").status_code == 405
+    assert not store_path(tmp_path).parent.exists()
+
+
+def test_readyz_with_no_store_is_503_and_creates_none(tmp_path: Path) -> None:
+    build_output(tmp_path)
+    with running(ops_config(tmp_path)) as url:
+        answer = httpx.get(f"{url}/readyz")
+        metrics_text = httpx.get(f"{url}/metrics").text
+    assert answer.status_code == 503 and answer.headers["content-type"] == "application/json"
+    body = answer.json()
+    assert body["ready"] is False and body["reason"].startswith("no store file yet")
+    assert str(tmp_path) not in answer.text  # anyone may ask: no file paths in the answer
+    assert "feeds_store_up 0.0" in metrics_text and "feeds_entries" not in metrics_text
+    assert not store_path(tmp_path).parent.exists()
+
+
+def test_readyz_no_cycle_fresh_and_stale(tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from feeds.store import Store
+
+    build_output(tmp_path)
+    with Store.open(store_path(tmp_path)):
+        pass  # migrated, but no cycle has run
+    with running(ops_config(tmp_path)) as url, httpx.Client(base_url=url) as http:
+        none_yet = http.get("/readyz")
+        assert none_yet.status_code == 503
+        assert none_yet.json() == {"ready": False, "reason": "no cycle has completed yet", "last_cycle": None}
+        now = datetime.now(UTC).replace(microsecond=0)
+        with Store.open(store_path(tmp_path)) as store:
+            store.meta.mark_cycle(now - timedelta(seconds=5))
+        fresh = http.get("/readyz")
+        assert fresh.status_code == 200
+        assert fresh.json() == {
+            "ready": True,
+            "last_cycle": (now - timedelta(seconds=5)).isoformat()[:19] + "Z",
+        }
+        with Store.open(store_path(tmp_path)) as store:
+            store.meta.mark_cycle(now - timedelta(hours=2))
+        stale = http.get("/readyz")
+        assert stale.status_code == 503
+        assert "s ago, more than serve.stale_after (3600 s)" in stale.json()["reason"]
+    with running(ops_config(tmp_path, stale_after="3h")) as url:
+        assert httpx.get(f"{url}/readyz").status_code == 200  # the same store, a longer allowance
+
+
+def test_metrics_outside_metrics_allow_get_403(tmp_path: Path) -> None:
+    build_output(tmp_path)
+    with running(ops_config(tmp_path, metrics_allow=["10.0.0.0/8", "2001:db8::/32"])) as url:
+        refused = httpx.get(f"{url}/metrics")
+        assert refused.status_code == 403 and "feeds_" not in refused.text
+        assert httpx.get(f"{url}/healthz").status_code == 200  # only /metrics is restricted
+        assert httpx.get(f"{url}/feeds/all.json").status_code == 200
+    with running(ops_config(tmp_path, metrics_allow=["127.0.0.1"])) as url:
+        assert httpx.get(f"{url}/metrics").status_code == 200
+
+
+def test_metrics_answer_while_a_writer_holds_the_store(tmp_path: Path) -> None:
+    """A cycle's open write transaction (WAL) neither blocks a scrape nor shows through in it."""
+    from feeds.store import Store
+
+    build_output(tmp_path)
+    with Store.open(store_path(tmp_path)) as store, running(ops_config(tmp_path)) as url:
+        store.conn.execute("BEGIN IMMEDIATE")
+        store.conn.execute(
+            "INSERT INTO failures (source, location, reason, first_seen, last_seen) "
+            "VALUES ('s', 'l', 'r', 't', 't')"
+        )
+        scrape = httpx.get(f"{url}/metrics", timeout=10)
+        assert scrape.status_code == 200
+        assert "feeds_store_up 1.0" in scrape.text and "feeds_failures 0.0" in scrape.text
+        store.conn.execute("ROLLBACK")
+
+
+@pytest.mark.parametrize(
+    ("entry", "reason"),
+    [
+        ("'10.0.0.300/8'", "is not a network"),
+        ("'10.1.2.3/8'", "has host bits set"),
+        ("10", "is not a network"),
+        ("'localhost'", "is not a network"),
+    ],
+)
+def test_a_metrics_allow_entry_that_is_not_a_network_is_a_config_error(
+    tmp_path: Path, entry: str, reason: str
+) -> None:
+    (tmp_path / "config.yaml").write_text(
+        f"output_dir: public\nserve: {{metrics_allow: ['127.0.0.0/8', {entry}]}}\n", encoding="utf-8"
+    )
+    (tmp_path / "public").mkdir()
+    command = [
+        sys.executable,
+        "-m",
+        "feeds",
+        "--config",
+        str(tmp_path / "config.yaml"),
+        "serve",
+        "--port",
+        "0",
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert "serve.metrics_allow[1]:" in result.stderr and reason in result.stderr

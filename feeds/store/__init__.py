@@ -2,8 +2,10 @@
 
 ``Store`` opens (and migrates) the file and hands out repositories that own the SQL for one area
 each: ``entries`` (news items, categories, local file index, failures, outbox events), ``sources``
-(remote source state) and ``outbox`` (webhook delivery). The connection runs in autocommit mode and
-every write happens inside ``Store.transaction()``, so a crash keeps whole transactions or nothing.
+(remote source state), ``outbox`` (webhook delivery) and ``meta`` (the operator's counters and
+completion times; ``feeds.store.figures`` reads them back read-only for ``feeds serve``). The
+connection runs in autocommit mode and every write happens inside ``Store.transaction()``, so a
+crash keeps whole transactions or nothing.
 
 What goes wrong with the file itself (a full disk, a read-only folder, a corrupt or foreign file)
 leaves here as a ``StoreError`` naming the file and the cause in plain words (``store_error``),
@@ -28,6 +30,7 @@ from typing import TYPE_CHECKING
 
 from feeds.errors import StoreError
 from feeds.store.entries import EntryRepo
+from feeds.store.meta import MetaRepo
 from feeds.store.outbox import OutboxRepo
 from feeds.store.schema import EXPECTED_TABLES, LATEST, MIGRATIONS
 from feeds.store.sources import SourceRepo
@@ -91,6 +94,7 @@ class Store:
         self.entries = EntryRepo(self)
         self.sources = SourceRepo(self)
         self.outbox = OutboxRepo(self)
+        self.meta = MetaRepo(self)
         self._depth = 0
 
     @cached_property

@@ -102,7 +102,6 @@ _LOOKUP = (
 )
 _FINGERPRINT = "merge_fingerprint"
 _RULES_FINGERPRINT = "rules_fingerprint"
-_OUTPUTS_FINGERPRINT = "outputs_fingerprint"
 _REAPPLY_BATCH = 2000  # stored copies read at a time when rules are re-applied
 # Every copy, by key, with its rowid and whether it is retired: what re-applying rules reads (once).
 _REAPPLY_SELECT = (
@@ -546,15 +545,6 @@ class EntryRepo:
             yield StoredText(
                 key, name, item_id, shown if original is None else _original_text(shown, original)
             )
-
-    def outputs_fingerprint(self) -> str | None:
-        """What the outputs were last fully built from (``pipeline.outputs_fingerprint``)."""
-        row = self._conn.execute("SELECT value FROM meta WHERE name = ?", (_OUTPUTS_FINGERPRINT,)).fetchone()
-        return None if row is None else str(row[0])
-
-    def set_outputs_fingerprint(self, fingerprint: str) -> None:
-        with self._store.transaction():
-            self._set_meta(_OUTPUTS_FINGERPRINT, fingerprint)
 
     def _set_meta(self, name: str, value: str) -> None:
         self._conn.execute(

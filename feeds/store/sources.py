@@ -241,9 +241,10 @@ class SourceRepo:
         state = result.state
         if state.host and state.retry_after is not None:
             self._open_host_window(state.host, state.retry_after)
-        if result.outcome == "deferred":
+        if result.outcome == "deferred":  # not requested: not a fetch, not counted
             self._defer(row, state.retry_after)
             return
+        self._store.meta.count_fetch(result.outcome)
         self._append_log(result, new, updated, now)
         error_count = _error_count(result, row.error_count)
         rate = policy.item_rate(self._history(row.name), now)
