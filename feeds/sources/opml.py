@@ -278,7 +278,8 @@ def clean_text(value: str, limit: int) -> str | None:
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())[:200]
+    """lxml's message without the "(<string>, line N)" it adds: the line is in the message already."""
+    return re.sub(r"\s*\(<string>, line \d+\)$", "", " ".join(text.split()))[:200]
 
 
 def _shown(text: str) -> str:
