@@ -209,28 +209,27 @@ def _record_problems(
     documents = _documents(store.sources.list_outlines())
     direct = tuple(remote for remote in config.remote if remote.opml is None)
     expanded = _expansion(config, direct, documents).problems
-    new: list[ItemFailure] = []
-    with store.transaction():
-        for entry in config.lists:
-            document = fresh.get(entry.list_name) or documents.get(entry.list_name)
-            problems = list(document.problems if document else ())
-            problems += [found.problem for found in expanded if found.list_name == entry.list_name]
-            new += _replace_failures(store, entry, problems, now)
+    current: list[ItemFailure] = []
+    for entry in config.lists:
+        document = fresh.get(entry.list_name) or documents.get(entry.list_name)
+        problems = list(document.problems if document else ())
+        problems += [found.problem for found in expanded if found.list_name == entry.list_name]
+        current += [_failure(entry, problem) for problem in problems]
+    names = {entry.list_name for entry in config.lists}
+    before = {(f.source, f.location): f for f in store.entries.failures() if f.source in names}
+    now_keys = {(failure.source, failure.location) for failure in current}
+    changed = [failure for failure in current if before.get((failure.source, failure.location)) != failure]
+    gone = before.keys() - now_keys
+    if changed or gone:  # an idle run with the same problems writes nothing
+        with store.transaction():
+            for source, location in gone:
+                store.entries.clear_failure(source, location)
+            for failure in changed:
+                store.entries.record_failure(failure, now)
+    new = [failure for failure in current if (failure.source, failure.location) not in before]
     for failure in new:
         log.warning("OPML list %s: %s", failure.location, failure.reason)
     return new
-
-
-def _replace_failures(
-    store: Store, entry: OpmlList, problems: list[opml.OutlineProblem], now: datetime
-) -> list[ItemFailure]:
-    current = [_failure(entry, problem) for problem in problems]
-    before = store.entries.failing_locations(entry.list_name)
-    for location in before - {failure.location for failure in current}:
-        store.entries.clear_failure(entry.list_name, location)
-    for failure in current:
-        store.entries.record_failure(failure, now)
-    return [failure for failure in current if failure.location not in before]
 
 
 def _failure(entry: OpmlList, problem: opml.OutlineProblem) -> ItemFailure:
