@@ -8,6 +8,9 @@ Why this shape:
 - One job per remote source at its own interval (plus jitter), one local-scan job and one webhook
   job. After a fetch a source's job moves to the source's stored ``next_due`` (adaptive interval,
   backoff, Retry-After: ``feeds/policy.py`` via the fetcher), so nothing wakes for a source not due.
+- One job per OPML list (``feeds/lists.py``): the daemon runs on the config with the lists' sources
+  added (``config``; ``base_config`` is the file as loaded), and a list that changed what it lists
+  adds and removes source jobs on the spot.
 - Changed categories are gathered and rebuilt together a moment later, so a burst of fetches
   rewrites ``all`` once rather than once per source.
 - SIGTERM/SIGINT: no new jobs start; running steps get ``grace`` seconds, then are cancelled at an

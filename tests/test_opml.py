@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import signal
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable
@@ -22,6 +23,7 @@ from test_daemon import daemon, wait_for
 
 from feeds.config import CategoryConfig, OpmlList, RemoteSource, load, shown_location
 from feeds.errors import ConfigError
+from feeds.scheduler import plan
 from feeds.slugs import CategoryResolver
 from feeds.sources import opml
 from feeds.sources.opml import OpmlError, Outline, expand, parse_opml
@@ -240,6 +242,21 @@ def test_list_entries_are_checked_and_named_by_their_position(
     assert message in str(caught.value)
 
 
+def test_the_daemon_plans_one_job_per_list(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text(
+        "scheduler: {local_interval: 30s, jitter: 0}\n"
+        "remote: [{opml: a.opml, interval: 1h}, {opml: 'https://x.example/b.opml', name: b, interval: 1h},"
+        " {opml: c.opml, enabled: false}]\n",
+        encoding="utf-8",
+    )
+    jobs = plan(load(path))
+    assert {job_id: (spec.interval, spec.source) for job_id, spec in jobs.items() if job_id != "local"} == {
+        "list:opml:a.opml": (30, "opml:a.opml"),  # a file: looked at as often as the posts
+        "list:b": (3600, "b"),  # a URL: on its interval
+    }
+
+
 # ---- real runs ----------------------------------------------------------------------------------
 
 
@@ -364,6 +381,15 @@ def test_url_and_file_lists_become_sources_that_are_fetched_and_stored(
     assert (tmp_path / "public" / "feeds" / "keji.atom.xml").is_file()
     table = feeds(config, "sources").stdout
     assert f"[from {shown}]" in table and "[OPML list]" in table
+
+    fingerprint = merge_fingerprint(tmp_path)  # every command ranks the listed sources alike
+    assert feeds(config, "build").stdout.startswith("0 files written")
+    assert merge_fingerprint(tmp_path) == fingerprint
+
+
+def merge_fingerprint(project: Path) -> str:
+    with sqlite3.connect(project / "store" / "feeds.db") as conn:
+        return str(conn.execute("SELECT value FROM meta WHERE name = 'merge_fingerprint'").fetchone()[0])
 
 
 def test_a_url_list_is_fetched_again_with_a_conditional_get(tmp_path: Path, feed_server: FeedServer) -> None:
