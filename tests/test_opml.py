@@ -502,6 +502,27 @@ def test_an_unreachable_list_is_recorded_backed_off_and_its_last_sources_kept(
     assert "OPML list" not in third.stderr
 
 
+def test_a_list_larger_than_max_bytes_is_refused_and_the_run_goes_on(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    outlines = [feed_outline(feed_server, f"/f{n}.xml", f"Feed {n}") for n in range(200)]
+    feed_server.route("/big.opml", Reply(body=opml_list(*outlines)))
+    feed_server.route("/direct.xml", Reply(body=rss(("x1", "直接订阅"))))
+    config = write_project(
+        tmp_path,
+        f"[{{opml: '{feed_server.url('/big.opml')}', name: big}},"
+        f" {{name: direct, url: '{feed_server.url('/direct.xml')}'}}]",
+    )
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("timeout: 5s", "timeout: 5s, max_bytes: 4KiB")
+    )
+    result = run_once(config)
+    assert f"OPML list {feed_server.url('/big.opml')}: body larger than 4096 bytes (decoded)" in result.stderr
+    assert result.stdout.startswith("1 new, 0 updated, 0 duplicate, 1 failed")
+    sources = sources_json(config)
+    assert set(sources) == {"big", "direct"} and sources["big"]["status"] == "too_large"
+
+
 def test_the_daemon_follows_a_changing_file_list_and_a_url_list_on_sighup(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:
