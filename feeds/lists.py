@@ -104,12 +104,9 @@ async def _fetch_lists(
 ) -> list[ItemFailure]:
     """Fetch the due lists; each one's state and outlines commit together. ``fresh`` gets every
     document parsed in this run, usable or not (its problems are reported)."""
-    from feeds.parse.feed import FeedParseError, ParsedFeed
-    from feeds.sources.remote import Fetcher, plan_one
-
     rows = {row.name: row for row in store.sources.rows() if row.kind == OPML}
     windows = store.sources.host_windows(now)
-    plans = []
+    due = []
     for entry in config.lists:
         row = rows.get(entry.list_name)
         if row is None or (names is not None and entry.list_name not in names):
@@ -119,9 +116,13 @@ async def _fetch_lists(
         if policy.is_due(
             row.next_due, now, force_all=every, gone=row.gone, enabled=entry.enabled, host_window=window
         ):
-            plans.append(plan_one(config, _as_source(entry, row.url), row, now))
-    if not plans:
+            due.append((entry, row))
+    if not due:  # an idle cron run loads neither the fetcher nor the parser
         return []
+    from feeds.parse.feed import FeedParseError, ParsedFeed
+    from feeds.sources.remote import Fetcher, plan_one
+
+    plans = [plan_one(config, _as_source(entry, row.url), row, now) for entry, row in due]
 
     async def parse(body: bytes, context: ParseContext, content_type: str | None) -> ParsedFeed:
         try:

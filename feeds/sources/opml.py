@@ -164,7 +164,7 @@ def _root(data: bytes) -> Any:
     )
     try:
         root = etree.fromstring(data, parser)
-    except (etree.XMLSyntaxError, ValueError) as exc:
+    except (etree.LxmlError, ValueError) as exc:  # XMLSyntaxError and the parser's other refusals
         raise OpmlError(f"not well-formed XML: {_one_line(str(exc))}") from None
     if root is None or _local(root.tag) != "opml":
         tag = _local(root.tag) if root is not None else "nothing"
