@@ -16,9 +16,12 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 
 import pytest
 from feedserver import FeedServer, Reply, closed_port, feed_server
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from test_daemon import daemon, wait_for
 
 from feeds.config import CategoryConfig, OpmlList, RemoteSource, load, shown_location
@@ -94,6 +97,39 @@ def test_titles_lose_control_and_bidi_characters_and_are_cut() -> None:
         and outline.title.startswith("a bxx")
         and len(outline.title) == opml.MAX_NAME
     )
+
+
+ATTRIBUTE = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
+FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@FUZZ
+@given(st.binary(max_size=2000))
+def test_any_bytes_give_a_list_or_one_opml_error(data: bytes) -> None:
+    try:
+        parse_opml(data)
+    except OpmlError as exc:
+        assert exc.reason and "\n" not in exc.reason
+
+
+@FUZZ
+@given(st.lists(st.tuples(ATTRIBUTE, ATTRIBUTE, ATTRIBUTE), max_size=12))
+def test_any_outlines_expand_to_unique_names_and_http_urls(outlines: list[tuple[str, str, str]]) -> None:
+    """Titles, URLs and categories as a hostile list may spell them: whatever parses, expands to
+    sources with distinct names and absolute http(s) URLs, and never raises."""
+    body = "".join(
+        f'<outline text="{escape(title)}" category="{escape(category)}" xmlUrl="{escape(url)}"/>'
+        for title, url, category in outlines
+    )
+    try:
+        document = parse_opml(f"<opml><body><outline text='x'/>{body}</body></opml>".encode())
+    except OpmlError:
+        return  # characters XML does not allow in attributes: refused as a whole
+    expansion = expand([(entry(), document.outlines)], {"posts"}, {}, RESOLVER)
+    names = [source.name for source in expansion.sources]
+    assert len(names) == len(set(names)) and "posts" not in names
+    assert all(source.url.startswith(("http://", "https://")) for source in expansion.sources)
+    assert len(expansion.sources) + len(document.problems) == len(outlines)
 
 
 def test_a_problem_names_its_list_outline_and_title() -> None:
