@@ -25,7 +25,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from feeds import policy
-from feeds.config import Config, OpmlList, RemoteSource
+from feeds.config import Config, OpmlList, RemoteSource, shown_location
 from feeds.model import ItemFailure, RunSummary
 from feeds.slugs import CategoryResolver
 from feeds.sources import opml
@@ -162,7 +162,10 @@ def _list_failure(result: FetchResult, shown: str) -> ItemFailure | None:
     """A failed fetch named by the list's location without secrets (its URL may hold a token)."""
     if result.failure is None:
         return None
-    return ItemFailure(result.source, shown, result.failure.reason)
+    reason = result.failure.reason
+    for url in {result.failure.location, result.state.url}:
+        reason = reason.replace(url, shown_location(url))
+    return ItemFailure(result.source, shown, reason)
 
 
 # ---- outlines in the store ------------------------------------------------------------------------

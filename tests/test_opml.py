@@ -538,6 +538,19 @@ def test_an_unreachable_list_is_recorded_backed_off_and_its_last_sources_kept(
     assert "OPML list" not in third.stderr
 
 
+def test_a_failing_list_url_is_never_shown_with_its_token(tmp_path: Path, feed_server: FeedServer) -> None:
+    feed_server.route("/loop.opml", Reply(302, headers={"Location": "/loop.opml?token=s3cret"}))
+    config = write_project(
+        tmp_path, f"[{{opml: '{feed_server.url('/loop.opml')}?token=s3cret', name: loop}}]"
+    )
+    result = run_once(config)
+    shown = feed_server.url("/loop.opml")
+    assert f"OPML list {shown}: redirect loop at {shown}" in result.stderr
+    listing = feeds(config, "sources", "--json").stdout + feeds(config, "sources").stdout
+    assert "redirect loop at" in listing
+    assert "s3cret" not in result.stderr + listing
+
+
 def test_a_list_larger_than_max_bytes_is_refused_and_the_run_goes_on(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:

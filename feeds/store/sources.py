@@ -241,7 +241,7 @@ class SourceRepo:
                     gone=row.gone,
                     enabled=row.enabled,
                     error_count=row.error_count,
-                    last_error=row.last_error,
+                    last_error=_scrubbed(row.last_error, row) if row.kind == OPML else row.last_error,
                     warning=row.warning,
                     last_fetch=row.last_fetch,
                     last_success=row.last_success,
@@ -290,6 +290,12 @@ class SourceRepo:
         event = policy.source_event(row.error_count, row.gone, error_count, result.outcome == "gone")
         if notify and event is not None:
             data = {"url": result.state.url, "status": result.state.status, "error": result.state.error}
+            if row.kind == OPML:  # a list's URL may carry a token; webhook consumers get it without
+                data = {
+                    **data,
+                    "url": shown_location(result.state.url),
+                    "error": _scrubbed(data["error"], row),
+                }
             self._store.outbox.add_source_event(event, row.name, {**data, "error_count": error_count}, now)
 
     def _next_due(
@@ -436,6 +442,15 @@ def _row(values: Sequence[Any]) -> SourceRow:
 
 
 def _as_is(text: str) -> str:
+    return text
+
+
+def _scrubbed(text: str | None, row: SourceRow) -> str | None:
+    """An error line with the list's own URLs (which may carry a token) shown without secrets."""
+    if text is None:
+        return None
+    for url in {row.url, row.config_url, *row.aliases}:
+        text = text.replace(url, shown_location(url))
     return text
 
 
