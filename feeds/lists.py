@@ -29,7 +29,7 @@ from feeds.config import Config, OpmlList, RemoteSource, shown_location
 from feeds.model import ItemFailure, RunSummary
 from feeds.slugs import CategoryResolver
 from feeds.sources import opml
-from feeds.store.sources import OPML
+from feeds.store.sources import OPML, SourceRow
 
 if TYPE_CHECKING:
     from feeds.netguard import NetGuard
@@ -104,19 +104,7 @@ async def _fetch_lists(
 ) -> list[ItemFailure]:
     """Fetch the due lists; each one's state and outlines commit together. ``fresh`` gets every
     document parsed in this run, usable or not (its problems are reported)."""
-    rows = {row.name: row for row in store.sources.rows() if row.kind == OPML}
-    windows = store.sources.host_windows(now)
-    due = []
-    for entry in config.lists:
-        row = rows.get(entry.list_name)
-        if row is None or (names is not None and entry.list_name not in names):
-            continue
-        window = windows.get(row.host) if row.host else None
-        every = force_all or not entry.is_url  # a file is cheap to look at: every time
-        if policy.is_due(
-            row.next_due, now, force_all=every, gone=row.gone, enabled=entry.enabled, host_window=window
-        ):
-            due.append((entry, row))
+    due = _due(config, store, now, force_all, names)
     if not due:  # an idle cron run loads neither the fetcher nor the parser
         return []
     from feeds.parse.feed import FeedParseError, ParsedFeed
@@ -151,6 +139,26 @@ async def _fetch_lists(
                 log.warning("OPML list %s: %s", failure.location, failure.reason)
                 failures.append(failure)
     return failures
+
+
+def _due(
+    config: Config, store: Store, now: datetime, force_all: bool, names: Collection[str] | None
+) -> list[tuple[OpmlList, SourceRow]]:
+    """The lists to read now, with their rows: file lists always, URL lists when due."""
+    rows = {row.name: row for row in store.sources.rows() if row.kind == OPML}
+    windows = store.sources.host_windows(now)
+    due = []
+    for entry in config.lists:
+        row = rows.get(entry.list_name)
+        if row is None or (names is not None and entry.list_name not in names):
+            continue
+        window = windows.get(row.host) if row.host else None
+        every = force_all or not entry.is_url  # a file is cheap to look at: every time
+        if policy.is_due(
+            row.next_due, now, force_all=every, gone=row.gone, enabled=entry.enabled, host_window=window
+        ):
+            due.append((entry, row))
+    return due
 
 
 def _as_source(entry: OpmlList, url: str) -> RemoteSource:
