@@ -160,8 +160,8 @@ def entries(
     from feeds import pipeline
 
     config = load_config(ctx)
-    policy = pipeline.merge_policy(config)
     with open_store(config) as store:
+        policy = pipeline.merge_policy(pipeline.expand_lists(config, store))  # listed sources' priorities
         found = _one_entry(store, key) if key is not None else store.entries.recent(category, limit)
         for entry in found:
             if as_json:
@@ -177,10 +177,11 @@ def entries(
 @click.pass_context
 def explain(ctx: click.Context, key: str) -> None:
     """Why entry KEY shows the copy it shows, and what each source's copy adds."""
-    from feeds import merge
+    from feeds import merge, pipeline
 
     config = load_config(ctx)
     with open_store(config) as store:
+        config = pipeline.expand_lists(config, store)  # listed sources rank as configured ones
         (entry,) = _one_entry(store, key)
         copies = store.entries.copies(key, dropped=True, originals=True)
         kept = [copy for copy in copies if copy.dropped_by is None]
@@ -253,7 +254,7 @@ def sources(ctx: click.Context, as_json: bool, enable: str | None) -> None:
     """Remote sources: current URL, last status, errors, next due."""
     config = load_config(ctx)
     with open_store(config) as store:
-        store.sources.sync(config.remote)
+        _sync_sources(config, store)
         if enable:
             store.sources.set_gone(enable, False)
             click.echo(f"{enable}: enabled, due now")
@@ -264,11 +265,23 @@ def sources(ctx: click.Context, as_json: bool, enable: str | None) -> None:
                 continue
             record = status.to_json()
             state = "gone" if status.gone else (status.status or "never fetched")
+            origin = f"  [from {status.list}]" if status.list else ""
+            origin = "  [OPML list]" if status.kind == "opml" else origin
             click.echo(
                 f"{status.name:<20} {state:<12} errors={status.error_count} "
-                f"last={record['last_fetch'] or '-'} next={record['next_due'] or '-'}  {status.url}"
+                f"last={record['last_fetch'] or '-'} next={record['next_due'] or '-'}  {status.url}{origin}"
                 + (f"  ({status.last_error})" if status.last_error else "")
             )
+
+
+def _sync_sources(config: Config, store: Store) -> None:
+    """The sources table made to match the config, OPML lists expanded as last stored."""
+    if config.lists:
+        from feeds import lists
+
+        lists.sync(config, store)
+    else:
+        store.sources.sync(config.remote)
 
 
 @cli.command()

@@ -17,6 +17,7 @@ import re
 import stat
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -154,11 +155,82 @@ class RemoteSource(_Strict):
     interval: Duration = 900.0
     timezone: str | None = None
     enabled: bool = True
+    # The OPML list (as ``OpmlList.shown``) this source was expanded from; None when configured
+    # directly. A `remote` entry that spells `opml` is a list, never a source, so only the
+    # expansion (feeds/sources/opml.py) ever sets it.
+    opml: str | None = None
 
     @field_validator("timezone")
     @classmethod
     def _timezone(cls, value: str | None) -> str | None:
         return None if value is None else _check_timezone(value)
+
+
+def shown_location(location: str) -> str:
+    """A list's path or URL as feeds shows it: a URL without userinfo, query or fragment, where
+    access tokens live (``feeds sources`` output and logs may be pasted into tickets)."""
+    parts = urlsplit(location)
+    if parts.scheme.lower() not in ("http", "https"):
+        return location
+    host = parts.hostname or ""
+    netloc = f"[{host}]" if ":" in host else host
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    netloc += f":{port}" if port is not None else ""
+    return urlunsplit((parts.scheme.lower(), netloc, parts.path, "", ""))
+
+
+def _check_list_location(value: str) -> str:
+    """An OPML list is a path, a ``file://`` URL or an http(s) URL with a host."""
+    text = value.strip()
+    if not text:
+        raise ValueError("give a path or an http(s) URL of an OPML file")
+    scheme = urlsplit(text).scheme.lower()
+    if scheme in ("http", "https"):
+        if not urlsplit(text).hostname:
+            raise ValueError(f"{_shown(shown_location(text))} has no host")
+    elif len(scheme) > 1 and scheme != "file":  # one letter: a Windows drive
+        raise ValueError(f"{scheme}: lists are read from a path, file:// or http(s) only")
+    return text
+
+
+class OpmlList(_Strict):
+    """A `remote` entry naming an OPML subscription list instead of one feed: every outline with
+    an ``xmlUrl`` becomes a remote source with this entry's settings (feeds/sources/opml.py)."""
+
+    opml: str  # a path (relative to the config file's folder), file://…, or an http(s) URL
+    name: str | None = None  # how the list itself shows in `feeds sources` (default: opml:<location>)
+    priority: StrictInt = REMOTE_PRIORITY  # of each of its sources
+    category: str | None = None  # for outlines whose own category and parent outline give none
+    interval: Duration = 900.0  # each source's poll interval, and a URL list's own refetch interval
+    timezone: str | None = None
+    enabled: bool = True  # false: the list is not read and none of its sources is polled
+
+    @field_validator("opml")
+    @classmethod
+    def _location(cls, value: str) -> str:
+        return _check_list_location(value)
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str | None) -> str | None:
+        return None if value is None else _check_timezone(value)
+
+    @property
+    def shown(self) -> str:
+        """The list's location without secrets: what its sources' ``list`` field says."""
+        return shown_location(self.opml)
+
+    @property
+    def list_name(self) -> str:
+        """The list's own row in the sources table (its fetch state, errors and backoff)."""
+        return self.name or f"opml:{self.shown}"
+
+    @property
+    def is_url(self) -> bool:
+        return urlsplit(self.opml).scheme.lower() in ("http", "https")
 
 
 class CategoryConfig(_Strict):
@@ -434,6 +506,9 @@ class Config(_Strict):
     output_dir: str = "public"
     local: tuple[LocalSource, ...] = ()
     remote: tuple[RemoteSource, ...] = ()
+    # The `remote` entries that are OPML lists, moved here before validation (``_split_lists``);
+    # error messages still name them remote[N].
+    lists: tuple[OpmlList, ...] = ()
     categories: dict[str, CategoryConfig] = {}
     feed: FeedConfig = FeedConfig()
     dedup: DedupConfig = DedupConfig()
@@ -446,6 +521,17 @@ class Config(_Strict):
     serve: ServeConfig = ServeConfig()
     base_dir: str = "."  # set by load(): the config file's folder
     path: str = "config.yaml"  # set by load()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _split_lists(cls, data: Any) -> Any:
+        """`remote` holds feeds and OPML lists (an entry with an `opml` key); each goes to its field."""
+        if not isinstance(data, dict) or not isinstance(data.get("remote"), list | tuple):
+            return data
+        feeds, lists = _split_remote(data["remote"])
+        if not lists:
+            return data
+        return {**data, "remote": feeds, "lists": (*data.get("lists", ()), *lists)}
 
     @field_validator("remote")
     @classmethod
@@ -460,6 +546,7 @@ class Config(_Strict):
     def _unique_source_names(self) -> Config:
         """A copy names its source: two sources of one name would share copies and priority."""
         names = [source.source_name for source in self.local] + [source.name for source in self.remote]
+        names += [entry.list_name for entry in self.lists]
         duplicates = sorted({name for name in names if names.count(name) > 1})
         if duplicates:
             raise ValueError(
@@ -528,7 +615,30 @@ class Config(_Strict):
         return self.resolve(self.output_dir)
 
 
-_TOP_LEVEL_ONLY = {"base_dir", "path"}
+_TOP_LEVEL_ONLY = {"base_dir", "path", "lists"}
+
+
+def _is_list_entry(entry: object) -> bool:
+    return isinstance(entry, dict) and "opml" in entry
+
+
+def _split_remote(entries: Any) -> tuple[list[Any], list[Any]]:
+    """`remote`'s entries as (feeds, OPML lists), each in the order written."""
+    return [e for e in entries if not _is_list_entry(e)], [e for e in entries if _is_list_entry(e)]
+
+
+def _remote_position(loc: tuple[int | str, ...], raw: dict[str, Any]) -> tuple[int | str, ...]:
+    """A location in ``remote`` or ``lists`` as the operator wrote it: ``remote[N]`` counts both kinds."""
+    entries = raw.get("remote")
+    if len(loc) < 2 or loc[0] not in ("remote", "lists") or not isinstance(loc[1], int):
+        return loc
+    if not isinstance(entries, list | tuple):
+        return loc
+    wanted = loc[0] == "lists"
+    positions = [n for n, entry in enumerate(entries) if _is_list_entry(entry) == wanted]
+    if loc[1] >= len(positions):
+        return loc
+    return ("remote", positions[loc[1]], *loc[2:])
 
 
 def load(path: str | Path) -> Config:
@@ -636,7 +746,8 @@ def _secret_problem(secret: str) -> str | None:
 def _config_error(path: str, exc: ValidationError, raw: dict[str, Any] | None = None) -> ConfigError:
     """The first validation error as one line: the dotted key and a plain reason."""
     error = exc.errors()[0]
-    location = _named_rule(_dotted(error["loc"]), error["loc"], raw or {})
+    shown = _remote_position(error["loc"], raw or {})
+    location = _named_rule(_dotted(shown), shown, raw or {})
     if error["type"] == "extra_forbidden":
         return ConfigError(path, f"unknown key{_suggestion(error['loc'])}", key=location)
     reason = error["msg"].removeprefix("Value error, ")

@@ -8,6 +8,9 @@ Why this shape:
 - One job per remote source at its own interval (plus jitter), one local-scan job and one webhook
   job. After a fetch a source's job moves to the source's stored ``next_due`` (adaptive interval,
   backoff, Retry-After: ``feeds/policy.py`` via the fetcher), so nothing wakes for a source not due.
+- One job per OPML list (``feeds/lists.py``): the daemon runs on the config with the lists' sources
+  added (``config``; ``base_config`` is the file as loaded), and a list that changed what it lists
+  adds and removes source jobs on the spot.
 - Changed categories are gathered and rebuilt together a moment later, so a burst of fetches
   rewrites ``all`` once rather than once per source.
 - SIGTERM/SIGINT: no new jobs start; running steps get ``grace`` seconds, then are cancelled at an
@@ -42,7 +45,9 @@ from feeds.model import RunSummary
 from feeds.notify import deliver_pending
 from feeds.scheduler import (
     JOB_DEFAULTS,
+    LIST_PREFIX,
     LOCAL_JOB,
+    REMOTE_PREFIX,
     WEBHOOK_JOB,
     JobSpec,
     after_fetch,
@@ -93,9 +98,11 @@ class Daemon:
         grace: float = GRACE,
         build_delay: float = BUILD_DELAY,
     ) -> None:
+        self.base_config = config  # as loaded; ``config`` is it with the OPML lists' sources added
         self.config = config
         self.store = store
         self.plan: dict[str, JobSpec] = {}
+        self._force_lists: set[str] = set()  # lists to read again at their next run, due or not
         self.scheduler: AsyncIOScheduler | None = None
         self._rng = rng or random.Random()
         self._grace = grace
@@ -118,14 +125,14 @@ class Daemon:
         self._install_signals(loop)
         try:
             self._mark_dirty(None)  # a crash between a commit and its rebuild left files stale
-            self.store.sources.sync(self.config.remote)  # per-source jobs then fetch without syncing
+            self.config = self._synced(self.base_config)  # per-source jobs then fetch without syncing
             self.scheduler = make_scheduler(loop)
             self._apply(plan(self.config), startup=True)
             self.scheduler.start()
             log.info(
                 "daemon started (pid %d): %d remote sources, local scan every %gs",
                 os.getpid(),
-                sum(1 for spec in self.plan.values() if spec.source),
+                sum(1 for spec in self.plan.values() if spec.id.startswith(REMOTE_PREFIX)),
                 self.config.scheduler.local_interval,
             )
             await self._stop.wait()
@@ -205,6 +212,8 @@ class Daemon:
         """(Re)place a job; its first run follows the source's stored next_due, else now (+ jitter)."""
         assert self.scheduler is not None
         due = None if _url_changed(self.plan, spec) else self._stored_next_due(spec.source)
+        if spec.id.startswith(LIST_PREFIX) and not self._is_url_list(spec.source):
+            due = None  # a file list is looked at every scan interval from the start
         when = first_run(datetime.now(UTC), due, spec.jitter, self._rng)
         func: Callable[..., Awaitable[None]]
         args: tuple[str, ...] = ()
@@ -212,6 +221,8 @@ class Daemon:
             func = self.scan_local
         elif spec.id == WEBHOOK_JOB:
             func = self.deliver
+        elif spec.id.startswith(LIST_PREFIX):
+            func, args = self.refresh_list, (spec.id,)
         else:
             func, args = self.fetch_source, (spec.id,)
         self.scheduler.add_job(
@@ -265,6 +276,46 @@ class Daemon:
             summary = await self._ingest_remote(spec.source)
             self._record(f"fetch {spec.source}", summary)
         self._follow_next_due(spec)
+
+    async def refresh_list(self, job_id: str) -> None:
+        """An OPML list's job: read or fetch it, and when the sources it gives changed, sync them
+        into the store and add or remove their jobs (a removed source's entries stay)."""
+        spec = self.plan.get(job_id)
+        if spec is None or spec.source is None or self._stopping:
+            return
+        from feeds import lists
+
+        name = spec.source
+        is_url = self._is_url_list(name)
+        force = name in self._force_lists
+        self._force_lists.discard(name)
+        async with self._step(f"OPML list {name}"), self._slots(spec.url if is_url else None):
+            refreshed = await lists.refresh(self.base_config, self.store, utcnow(), force, names={name})
+            self._use(refreshed.config)
+        if is_url:
+            self._follow_next_due(spec)
+
+    def _synced(self, config: Config) -> Config:
+        """``config`` with its lists' sources as last stored, and the sources table made to match."""
+        if not config.lists:
+            self.store.sources.sync(config.remote)
+            return config
+        from feeds import lists
+
+        return lists.sync(config, self.store)
+
+    def _use(self, expanded: Config) -> None:
+        """Run on a newly expanded config if its sources differ: sync them, add and remove their
+        jobs, and rebuild (the sources' ranks changed, so the build re-merges)."""
+        if expanded.remote == self.config.remote:
+            return
+        self.config = expanded
+        self.store.sources.sync(expanded.remote)
+        self._apply(plan(expanded))
+        self._mark_dirty(None)
+
+    def _is_url_list(self, name: str | None) -> bool:
+        return any(entry.is_url for entry in self.base_config.lists if entry.list_name == name)
 
     async def deliver(self) -> None:
         """The webhook job: send due webhook deliveries and WebSub pings (on this loop, this store)."""
@@ -390,13 +441,23 @@ class Daemon:
         if problem:
             log.error("config reload refused, keeping the running config: %s", problem)
             return
-        self.config = new
-        self.store.sources.sync(new.remote)
+        self.base_config = new
+        self.config = self._synced(new)
         self._fetch_slots = asyncio.Semaphore(new.fetch.concurrency)
         self._host_slots = {}
-        self._apply(plan(new))
+        self._apply(plan(self.config))
+        self._read_lists_now()
         self._mark_dirty(None)  # titles, site or categories may have changed: files differ only if so
         log.info("config reloaded from %s", new.path)
+
+    def _read_lists_now(self) -> None:
+        """A reload reads every OPML list again at once, due or not (the operator asked for it)."""
+        assert self.scheduler is not None
+        now = datetime.now(UTC)
+        for spec in self.plan.values():
+            if spec.id.startswith(LIST_PREFIX) and spec.source and self.scheduler.get_job(spec.id):
+                self._force_lists.add(spec.source)
+                self.scheduler.modify_job(spec.id, next_run_time=now)
 
 
 def _url_changed(current: dict[str, JobSpec], spec: JobSpec) -> bool:

@@ -50,16 +50,17 @@ def source_state(group: SourceGroup) -> str:
 def families(snapshot: Figures, now: datetime) -> list[Metric]:
     """The metric families of one snapshot; every label value from a fixed set, zeros included, so
     a series exists from the first scrape on (``rate()`` and alerts need no "absent" special case)."""
-    states = dict.fromkeys(SOURCE_STATES, 0)
-    for group in snapshot.sources:
-        states[source_state(group)] += group.count
+    states, lists = _by_state(snapshot.sources), _by_state(snapshot.lists)
     fetches = dict(snapshot.fetches)
     deliveries = dict(snapshot.deliveries)
     waited = None if snapshot.outbox_oldest is None else (now - snapshot.outbox_oldest).total_seconds()
     oldest = 0.0 if waited is None else max(0.0, waited)
     return [
         _gauge("feeds_store_up", "1: the store was read for this scrape.", 1),
-        _labelled(GaugeMetricFamily, "feeds_sources", "Configured remote sources by state.", "state", states),
+        _labelled(GaugeMetricFamily, "feeds_sources", "Configured remote feeds by state.", "state", states),
+        _labelled(
+            GaugeMetricFamily, "feeds_lists", "Configured OPML subscription lists by state.", "state", lists
+        ),
         _gauge("feeds_entries", "Entries in the store that feeds show.", snapshot.entries),
         _labelled(
             CounterMetricFamily,
@@ -101,6 +102,13 @@ def families(snapshot: Figures, now: datetime) -> list[Metric]:
             _timestamp(snapshot.last_build),
         ),
     ]
+
+
+def _by_state(groups: Iterable[SourceGroup]) -> dict[str, int]:
+    states = dict.fromkeys(SOURCE_STATES, 0)
+    for group in groups:
+        states[source_state(group)] += group.count
+    return states
 
 
 def unavailable() -> list[Metric]:

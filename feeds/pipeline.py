@@ -557,6 +557,15 @@ def _record_item_failures(store: Store, source: str, failures: list[ItemFailure]
         store.entries.record_failure(failure, now)
 
 
+def expand_lists(config: Config, store: Store) -> Config:
+    """The config with its OPML lists' sources, as last stored (``lists.expand``; no fetching)."""
+    if not config.lists:
+        return config
+    from feeds import lists
+
+    return lists.expand(config, store)
+
+
 # ---- emit (feeds/publish.py writes the outputs) -----------------------------------------------
 
 
@@ -565,6 +574,7 @@ def build(config: Config, store: Store, only: Iterable[str] | None = None) -> Bu
     build records what it was built from, so later runs know the files are current."""
     from feeds import publish
 
+    config = expand_lists(config, store)
     remerge(config, store, utcnow())
     result = publish.build(config, store, only)
     if only is None:
@@ -623,12 +633,23 @@ class CycleResult:
 def run_cycle(
     config: Config, store: Store, force_all: bool = False, progress: Progress | None = None
 ) -> CycleResult:
-    """Scan, fetch, store, rebuild what changed, deliver: what ``feeds run --once`` does."""
+    """Scan, fetch, store, rebuild what changed, deliver: what ``feeds run --once`` does.
+
+    OPML lists are read (and fetched when due) first: the cycle then runs on the config they
+    expand to, so their sources are fetched and ranked like configured ones."""
     now = utcnow()
+    summary = RunSummary()
+    if config.lists:
+        import asyncio  # only with lists or remote sources: an idle local-only run does without it
+
+        from feeds import lists
+
+        refreshed = asyncio.run(lists.refresh(config, store, now, force_all=force_all))
+        config, summary = refreshed.config, refreshed.summary
     remerge(config, store, now)
-    summary = ingest_local(config, store, now, progress)
+    summary += ingest_local(config, store, now, progress)
     if config.remote:
-        import asyncio  # only with remote sources: an idle local-only run does without it
+        import asyncio
 
         summary += asyncio.run(ingest_remote(config, store, now, force_all=force_all))
     expire(config, store, now)

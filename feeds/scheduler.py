@@ -20,6 +20,7 @@ from feeds.config import Config
 LOCAL_JOB = "local"
 WEBHOOK_JOB = "webhooks"
 REMOTE_PREFIX = "remote:"
+LIST_PREFIX = "list:"  # an OPML list's refresh (feeds/lists.py)
 
 # Every job: one instance at a time; runs missed while the process slept (laptop suspend, SIGSTOP)
 # collapse into one run, and that run happens however late it is (None = no grace limit): with a
@@ -54,11 +55,18 @@ def remote_job_id(name: str) -> str:
     return f"{REMOTE_PREFIX}{name}"
 
 
+def list_job_id(name: str) -> str:
+    return f"{LIST_PREFIX}{name}"
+
+
 def plan(config: Config) -> dict[str, JobSpec]:
     """The jobs a config needs, by id: local scan, webhook delivery (when anything is to be sent), sources.
 
     The webhook job is left out when no webhook and no WebSub hub is configured, so an idle daemon
-    does not wake every few seconds to find nothing to send.
+    does not wake every few seconds to find nothing to send. Each OPML list has a job that reads it
+    again: a URL list on its ``interval`` (then its stored next due time, with backoff), a file list
+    as often as the posts are scanned, since looking at a file costs next to nothing.
+    ``config.remote`` is expected expanded (``lists.expand``): a list's sources get jobs like others.
     """
     jobs = {LOCAL_JOB: JobSpec(LOCAL_JOB, config.scheduler.local_interval)}
     if config.webhooks or config.websub:
@@ -68,6 +76,13 @@ def plan(config: Config) -> dict[str, JobSpec]:
             job_id = remote_job_id(source.name)
             spread = source.interval * config.scheduler.jitter
             jobs[job_id] = JobSpec(job_id, source.interval, spread, source.name, source.url)
+    for entry in config.lists:
+        if entry.enabled:
+            job_id = list_job_id(entry.list_name)
+            every = entry.interval if entry.is_url else config.scheduler.local_interval
+            jobs[job_id] = JobSpec(
+                job_id, every, every * config.scheduler.jitter, entry.list_name, entry.opml
+            )
     return jobs
 
 

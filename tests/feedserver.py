@@ -54,6 +54,7 @@ class FeedServer:
     def __init__(self, host: str = "127.0.0.1") -> None:
         self.routes: dict[str, Route] = {}
         self.requests: list[Seen] = []
+        self.answers: list[tuple[str, int]] = []  # (path, status sent), in order
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer((host, 0), _handler(self))
         self._server.daemon_threads = True
@@ -79,6 +80,11 @@ class FeedServer:
         with self._lock:
             return [seen for seen in self.requests if seen.path == path]
 
+    def statuses(self, path: str) -> list[int]:
+        """The statuses answered at ``path`` (a 304 counts here, where the client saw it)."""
+        with self._lock:
+            return [status for answered, status in self.answers if answered == path]
+
     def start(self) -> FeedServer:
         self._thread.start()
         return self
@@ -90,6 +96,10 @@ class FeedServer:
     def _record(self, seen: Seen) -> None:
         with self._lock:
             self.requests.append(seen)
+
+    def _answered(self, path: str, status: int) -> None:
+        with self._lock:
+            self.answers.append((path, status))
 
 
 def _handler(server: FeedServer) -> type[BaseHTTPRequestHandler]:
@@ -103,7 +113,8 @@ def _handler(server: FeedServer) -> type[BaseHTTPRequestHandler]:
             headers = {k.lower(): v for k, v in self.headers.items()}
             seen = Seen(self.path, headers, time.monotonic(), self.client_address[1])
             server._record(seen)
-            route = server.routes.get(self.path)
+            # A route without a query answers every query (a URL may carry a token the test adds).
+            route = server.routes.get(self.path) or server.routes.get(self.path.split("?", 1)[0])
             if route is None:
                 self._send(Reply(404, b"not found"))
                 return
@@ -118,6 +129,7 @@ def _handler(server: FeedServer) -> type[BaseHTTPRequestHandler]:
                 self._send(reply)
 
         def _send(self, reply: Reply) -> None:
+            server._answered(self.path, reply.status)
             try:
                 self.send_response(reply.status)
                 headers = {**_validators(reply), **reply.headers}

@@ -48,6 +48,7 @@ def rss(*titles: str) -> bytes:
 def snapshot(**changes: object) -> Figures:
     values: dict[str, object] = {
         "sources": (),
+        "lists": (),
         "entries": 0,
         "fetches": (),
         "outbox_pending": 0,
@@ -348,6 +349,28 @@ def test_metrics_after_real_cycles_survive_across_processes(
     assert found[("feeds_sources", (("state", "failing"),))] == 1
     assert found[("feeds_fetches_total", (("outcome", "error"),))] == 3
     assert found[("feeds_fetches_total", (("outcome", "not_modified"),))] == 2
+
+
+def test_opml_lists_are_counted_apart_from_the_feeds_they_list(
+    tmp_path: Path,
+    feed_server: FeedServer,  # noqa: F811
+) -> None:
+    listed = feed_server.route("/listed.xml", Reply(body=rss("三")))
+    missing = feed_server.route("/missing.xml", Reply(404, b"no"))
+    (tmp_path / "subscriptions.opml").write_text(
+        "<?xml version='1.0'?><opml version='2.0'><head/><body>"
+        f"<outline text='listed' xmlUrl='{listed}'/><outline text='missing' xmlUrl='{missing}'/>"
+        "</body></opml>",
+        encoding="utf-8",
+    )
+    config = write_config(tmp_path, ALLOW_PRIVATE + "remote:\n  - {opml: subscriptions.opml}\n")
+    done = feeds(config, "run", "--once")
+    assert done.returncode == 0, done.stderr
+    with feeds_serve(config) as base:
+        found = scrape(base)
+    assert found[("feeds_lists", (("state", "ok"),))] == 1
+    assert found[("feeds_sources", (("state", "ok"),))] == 2  # the two listed feeds, not the list
+    assert found[("feeds_entries", ())] == 1
 
 
 def test_feeds_build_and_the_daemon_record_their_completion(tmp_path: Path) -> None:

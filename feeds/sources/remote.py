@@ -190,6 +190,11 @@ def plan_fetches(
     return plans
 
 
+def plan_one(config: Config, remote: RemoteSource, row: SourceRow, now: datetime) -> _Plan:
+    """The plan for one source outside ``config.remote``: an OPML list is fetched like a feed."""
+    return _plan(config, remote, row, now)
+
+
 def _plan(config: Config, remote: RemoteSource, row: SourceRow, now: datetime) -> _Plan:
     target, is_file = _target(config, row.url)
     context = ParseContext(

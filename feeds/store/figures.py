@@ -33,6 +33,7 @@ from feeds.store.schema import LATEST
 from feeds.timefmt import parse_iso
 
 READ_TIMEOUT = 1.0  # seconds a read may wait for a lock before the request gives up
+LISTS_SINCE = 7  # the schema version that added OPML lists' rows (sources.kind)
 FIGURES_SINCE = 3  # the first schema version holding every column read here (entries.hidden)
 
 
@@ -49,7 +50,8 @@ class SourceGroup:
 class Figures:
     """One consistent snapshot of what the operator's metrics report."""
 
-    sources: tuple[SourceGroup, ...]
+    sources: tuple[SourceGroup, ...]  # feeds
+    lists: tuple[SourceGroup, ...]  # OPML subscription lists (fetched like feeds, from version 7)
     entries: int  # shown entries (those every rule dropped are hidden, and in no feed)
     fetches: tuple[tuple[str, int], ...]  # (outcome, fetches so far), sorted
     outbox_pending: int  # webhook deliveries and hub pings still owed, and events not yet fanned out
@@ -102,7 +104,8 @@ def read(path: Path, error_cap: int, timeout: float = READ_TIMEOUT) -> Figures:
     with read_only(path, timeout) as conn:
         queues = _pending(conn)
         return Figures(
-            sources=_source_groups(conn, error_cap),
+            sources=_source_groups(conn, error_cap, "feed"),
+            lists=_source_groups(conn, error_cap, "opml"),
             entries=_count(conn, "SELECT count(*) FROM entries WHERE hidden = 0"),
             fetches=tuple(sorted(fetch_counts(conn).items())),
             outbox_pending=sum(count for count, _ in queues),
@@ -114,11 +117,17 @@ def read(path: Path, error_cap: int, timeout: float = READ_TIMEOUT) -> Figures:
         )
 
 
-def _source_groups(conn: sqlite3.Connection, error_cap: int) -> tuple[SourceGroup, ...]:
+def _source_groups(conn: sqlite3.Connection, error_cap: int, kind: str) -> tuple[SourceGroup, ...]:
+    """Configured rows of one kind; a store from before lists (version 6) holds feeds only."""
+    if int(conn.execute("PRAGMA user_version").fetchone()[0]) < LISTS_SINCE:
+        if kind != "feed":
+            return ()
+        where = "configured = 1"
+    else:
+        where = "configured = 1 AND kind = ?"
     rows = conn.execute(
-        "SELECT gone, min(error_count, ?), count(*) FROM sources WHERE configured = 1 GROUP BY 1, 2 "
-        "ORDER BY 1, 2",
-        (error_cap,),
+        f"SELECT gone, min(error_count, ?), count(*) FROM sources WHERE {where} GROUP BY 1, 2 ORDER BY 1, 2",
+        (error_cap, kind) if "kind" in where else (error_cap,),
     )
     return tuple(SourceGroup(bool(gone), int(errors), int(count)) for gone, errors, count in rows)
 

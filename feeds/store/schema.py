@@ -387,10 +387,24 @@ def _v6(conn: sqlite3.Connection) -> None:
     conn.executescript(f"BEGIN;{V6}")
 
 
+V7 = """
+-- OPML subscription lists (feeds/lists.py). A list has a row of its own in `sources` (kind 'opml'),
+-- fetched, backed off and shown like a feed, holding its last good outlines; each feed it lists
+-- names it in `list`, so `feeds sources` can say where a source came from.
+ALTER TABLE sources ADD COLUMN kind TEXT NOT NULL DEFAULT 'feed';   -- 'feed' or 'opml'
+ALTER TABLE sources ADD COLUMN list TEXT;      -- a feed's list (path or URL, no secrets); NULL: configured
+ALTER TABLE sources ADD COLUMN outlines TEXT;  -- an 'opml' row's last good list: JSON outlines and problems
+"""
+
+
+def _v7(conn: sqlite3.Connection) -> None:
+    conn.executescript(f"BEGIN;{V7}")
+
+
 Migration = Callable[[sqlite3.Connection], None]
 
 # Append only: MIGRATIONS[i] takes the database from version i to i + 1.
-MIGRATIONS: list[Migration] = [_v1, _v2, _v3, _v4, _v5, _v6]
+MIGRATIONS: list[Migration] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7]
 LATEST = len(MIGRATIONS)
 
 # The tables each version must have: checked after its migration, inside its transaction.
@@ -414,3 +428,4 @@ EXPECTED_TABLES[3] = EXPECTED_TABLES[2]
 EXPECTED_TABLES[4] = EXPECTED_TABLES[3] | {"tombstones"}
 EXPECTED_TABLES[5] = EXPECTED_TABLES[4]
 EXPECTED_TABLES[6] = EXPECTED_TABLES[5] | {"dirty_months", "archive_months"}
+EXPECTED_TABLES[7] = EXPECTED_TABLES[6]

@@ -18,11 +18,12 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from feeds import policy
+from feeds.config import shown_location
 from feeds.errors import SourceError
 from feeds.timefmt import iso, parse_iso
 
 if TYPE_CHECKING:
-    from feeds.config import RemoteSource
+    from feeds.config import OpmlList, RemoteSource
     from feeds.sources.remote import FetchResult
     from feeds.store import Store
 
@@ -31,8 +32,9 @@ FETCH_LOG_KEEP = 20
 _ROW_COLUMNS = (
     "name, url, config_url, aliases, interval, enabled, etag, last_modified, body_hash, last_fetch, "
     "last_status, error_count, last_error, warning, next_due, min_next_due, gone, item_rate, "
-    "last_success, ttl"
+    "last_success, ttl, kind, list"
 )
+FEED, OPML = "feed", "opml"  # sources.kind: a feed, or an OPML subscription list (feeds/lists.py)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -73,6 +75,8 @@ class SourceRow:
     item_rate: float | None
     last_success: datetime | None
     ttl: int | None = None  # the feed's <ttl>, minutes
+    kind: str = FEED
+    list: str | None = None  # the OPML list a feed came from (no secrets); None: configured directly
 
     @property
     def host(self) -> str | None:
@@ -97,11 +101,15 @@ class SourceStatus:
     last_success: datetime | None
     next_due: datetime | None
     retry_after: datetime | None  # the host's Retry-After window, when one is open
+    list: str | None = None  # the OPML list it came from; None when configured directly
+    kind: str = FEED  # "feed", or "opml" for a subscription list's own row
 
     def to_json(self) -> dict[str, object]:
         """The contract's fields (``feeds sources --json``), times as RFC 3339 UTC or null."""
         return {
             "name": self.name,
+            "kind": self.kind,
+            "list": self.list,
             "url": self.url,
             "config_url": self.config_url,
             "aliases": list(self.aliases),
@@ -131,33 +139,47 @@ class SourceRepo:
 
         A changed URL is a new feed to us: validators, body hash, errors and the gone flag are
         cleared and it is due at once. Other sources keep their state; names no longer configured
-        keep their rows (marked unconfigured) so adding them back does not refetch from scratch.
+        (or no longer in their OPML list) keep their rows, marked unconfigured, so adding them back
+        does not refetch from scratch. The rows of OPML lists themselves are ``sync_lists``'s.
         """
         with self._store.transaction():
-            self._conn.execute("UPDATE sources SET configured = 0")
+            self._conn.execute("UPDATE sources SET configured = 0 WHERE kind = ?", (FEED,))
             for remote in remotes:
-                self._sync_one(remote)
+                self._sync_one(remote.name, remote.url, FEED)
+                self._conn.execute(
+                    "UPDATE sources SET interval = ?, enabled = ?, configured = 1, list = ? WHERE name = ?",
+                    (remote.interval, int(remote.enabled), remote.opml, remote.name),
+                )
 
-    def _sync_one(self, remote: RemoteSource) -> None:
-        row = self._conn.execute("SELECT config_url FROM sources WHERE name = ?", (remote.name,)).fetchone()
+    def sync_lists(self, lists: Sequence[OpmlList]) -> None:
+        """The same for OPML lists: one row each, holding its fetch state and last good outlines;
+        a changed location starts the list afresh (its old outlines are forgotten)."""
+        with self._store.transaction():
+            self._conn.execute("UPDATE sources SET configured = 0 WHERE kind = ?", (OPML,))
+            for entry in lists:
+                self._sync_one(entry.list_name, entry.opml, OPML)
+                self._conn.execute(
+                    "UPDATE sources SET interval = ?, enabled = ?, configured = 1, list = NULL "
+                    "WHERE name = ?",
+                    (entry.interval, int(entry.enabled), entry.list_name),
+                )
+
+    def _sync_one(self, name: str, url: str, kind: str) -> None:
+        row = self._conn.execute("SELECT config_url, kind FROM sources WHERE name = ?", (name,)).fetchone()
         if row is None:
             self._conn.execute(
-                "INSERT INTO sources (name, url, config_url, interval, enabled) VALUES (?, ?, ?, ?, ?)",
-                (remote.name, remote.url, remote.url, remote.interval, int(remote.enabled)),
+                "INSERT INTO sources (name, url, config_url, kind) VALUES (?, ?, ?, ?)",
+                (name, url, url, kind),
             )
-        elif row[0] != remote.url:
+        elif tuple(row) != (url, kind):
             self._conn.execute(
-                """UPDATE sources SET url = ?, config_url = ?, aliases = '[]', etag = NULL,
+                """UPDATE sources SET url = ?, config_url = ?, kind = ?, aliases = '[]', etag = NULL,
                        last_modified = NULL, body_hash = NULL, error_count = 0, last_error = NULL,
                        warning = NULL, next_due = NULL, min_next_due = NULL, gone = 0, item_rate = NULL,
-                       ttl = NULL
+                       ttl = NULL, outlines = NULL
                    WHERE name = ?""",
-                (remote.url, remote.url, remote.name),
+                (url, url, kind, name),
             )
-        self._conn.execute(
-            "UPDATE sources SET interval = ?, enabled = ?, configured = 1 WHERE name = ?",
-            (remote.interval, int(remote.enabled), remote.name),
-        )
 
     def set_gone(self, name: str, gone: bool) -> None:
         """Mark a source gone (stop polling) or bring it back (due at once, errors forgotten)."""
@@ -174,6 +196,18 @@ class SourceRepo:
             raise SourceError(name, "sources", "no such remote source")
 
     # ---- reads -----------------------------------------------------------------------------
+
+    def list_outlines(self) -> dict[str, str]:
+        """Each configured OPML list's last good outlines (JSON, as ``save_outlines`` got them), by name."""
+        cursor = self._conn.execute(
+            "SELECT name, outlines FROM sources WHERE kind = ? AND configured = 1 AND outlines IS NOT NULL",
+            (OPML,),
+        )
+        return dict(cursor.fetchall())
+
+    def save_outlines(self, name: str, outlines: str) -> None:
+        """Keep a list's newly read outlines (call inside the transaction that records its fetch)."""
+        self._conn.execute("UPDATE sources SET outlines = ? WHERE name = ?", (outlines, name))
 
     def rows(self, configured_only: bool = True) -> list[SourceRow]:
         where = "WHERE configured = 1" if configured_only else ""
@@ -196,22 +230,25 @@ class SourceRepo:
         result = []
         for row in self.rows():
             until = windows.get(row.host) if row.host else None
+            shown = shown_location if row.kind == OPML else _as_is  # a list's URL may carry a token
             result.append(
                 SourceStatus(
                     name=row.name,
-                    url=row.url,
-                    config_url=row.config_url,
-                    aliases=row.aliases,
+                    url=shown(row.url),
+                    config_url=shown(row.config_url),
+                    aliases=tuple(map(shown, row.aliases)),
                     status=row.last_status,
                     gone=row.gone,
                     enabled=row.enabled,
                     error_count=row.error_count,
-                    last_error=row.last_error,
+                    last_error=_scrubbed(row.last_error, row) if row.kind == OPML else row.last_error,
                     warning=row.warning,
                     last_fetch=row.last_fetch,
                     last_success=row.last_success,
                     next_due=None if row.gone else row.next_due,
                     retry_after=parse_iso(until) if until else None,
+                    list=row.list,
+                    kind=row.kind,
                 )
             )
         return result
@@ -247,12 +284,19 @@ class SourceRepo:
         self._store.meta.count_fetch(result.outcome)
         self._append_log(result, new, updated, now)
         error_count = _error_count(result, row.error_count)
-        rate = policy.item_rate(self._history(row.name), now)
+        # A list brings no items: its "rate" would be 0 a day and stretch its polls to a day.
+        rate = None if row.kind == OPML else policy.item_rate(self._history(row.name), now)
         due = self._next_due(result, row, error_count, rate, now)
         self._save_state(result, row, error_count, rate, due, now)
         event = policy.source_event(row.error_count, row.gone, error_count, result.outcome == "gone")
         if notify and event is not None:
             data = {"url": result.state.url, "status": result.state.status, "error": result.state.error}
+            if row.kind == OPML:  # a list's URL may carry a token; webhook consumers get it without
+                data = {
+                    **data,
+                    "url": shown_location(result.state.url),
+                    "error": _scrubbed(data["error"], row),
+                }
             self._store.outbox.add_source_event(event, row.name, {**data, "error_count": error_count}, now)
 
     def _next_due(
@@ -393,7 +437,22 @@ def _row(values: Sequence[Any]) -> SourceRow:
         item_rate=item_rate,
         last_success=_parse_or_none(values[18]),
         ttl=values[19],
+        kind=values[20],
+        list=values[21],
     )
+
+
+def _as_is(text: str) -> str:
+    return text
+
+
+def _scrubbed(text: str | None, row: SourceRow) -> str | None:
+    """An error line with the list's own URLs (which may carry a token) shown without secrets."""
+    if text is None:
+        return None
+    for url in {row.url, row.config_url, *row.aliases}:
+        text = text.replace(url, shown_location(url))
+    return text
 
 
 def _parse_or_none(text: str | None) -> datetime | None:
