@@ -17,7 +17,7 @@ import time
 BENCHES = {
     "bench.bench_ingest": (
         ["--posts", "10000", "--memory-posts", "100000"],
-        ["--posts", "2000", "--memory-posts", "0"],
+        ["--posts", "2000", "--rounds", "1", "--memory-posts", "0"],
     ),
     "bench.bench_fetch": ([], ["--feeds", "200", "--rounds", "1"]),
     "bench.bench_merge": ([], ["--posts", "2000"]),
