@@ -102,6 +102,12 @@ _LOOKUP = (
 )
 _FINGERPRINT = "merge_fingerprint"
 _RULES_FINGERPRINT = "rules_fingerprint"
+_SOURCES_BATCH = 2000  # entries whose kept copies one statement reads (a JSON array of their keys)
+# Their kept copies' links, in the order ``_with_sources`` reads one entry's.
+_SELECT_COPY_LINKS = (
+    "SELECT key, source, item_id, link FROM copies WHERE key IN (SELECT value FROM json_each(?)) "
+    "AND retired = 0 AND dropped_by IS NULL ORDER BY key, source, item_id"
+)
 _REAPPLY_BATCH = 2000  # stored copies read at a time when rules are re-applied
 # Every copy, by key, with its rowid and whether it is retired: what re-applying rules reads (once).
 _REAPPLY_SELECT = (
@@ -623,7 +629,7 @@ class EntryRepo:
             )
             params = (category, start, end)
         rows = self._conn.execute(f"{sql} ORDER BY e.published DESC, e.key", params).fetchall()
-        return [self._with_sources(_entry_from_row(row)) for row in rows]
+        return self._all_with_sources([_entry_from_row(row) for row in rows])
 
     def archived(self, slug: str) -> set[str]:
         """The months the feed has an archive document for, as the last build left them."""
@@ -690,10 +696,29 @@ class EntryRepo:
             "ORDER BY source, item_id",
             (entry.key,),
         ).fetchall()
+        return self._sourced(entry, rows, self._origin(entry.canonical[0]))
+
+    def _all_with_sources(self, entries: list[StoredEntry]) -> list[StoredEntry]:
+        """``_with_sources`` for a month's entries (an archive document: thousands on a first build),
+        their copies read a batch per statement and each source's attribution once, not per entry."""
+        copies: dict[str, list[tuple[str, str, str | None]]] = {}
+        for start in range(0, len(entries), _SOURCES_BATCH):
+            keys = _dumps([entry.key for entry in entries[start : start + _SOURCES_BATCH]])
+            for key, source, item_id, link in self._conn.execute(_SELECT_COPY_LINKS, (keys,)):
+                copies.setdefault(key, []).append((source, item_id, link))
+        origins = {source: self._origin(source) for source in {entry.canonical[0] for entry in entries}}
+        return [
+            self._sourced(entry, copies.get(entry.key, []), origins[entry.canonical[0]]) for entry in entries
+        ]
+
+    @staticmethod
+    def _sourced(
+        entry: StoredEntry, rows: Sequence[tuple[str, str, str | None]], origin: Origin | None
+    ) -> StoredEntry:
         names = tuple(dict.fromkeys(source for source, _, _ in rows))
         ordered = sorted(rows, key=lambda row: (row[0], row[1]) != entry.canonical)  # stable: canonical first
         links = tuple((source, link) for source, _, link in ordered)
-        return replace(entry, sources=names, copy_links=links, origin=self._origin(entry.canonical[0]))
+        return replace(entry, sources=names, copy_links=links, origin=origin)
 
     def _origin(self, source: str) -> Origin | None:
         row = self._conn.execute(
