@@ -368,3 +368,13 @@ def test_info_code_link_in_the_seed_format() -> None:
     assert info_code_link(body) == link
     assert info_code_link("见 //h.example/x?a=1&infoCode=AB_1 原文") == "//h.example/x?a=1&infoCode=AB_1"
     assert info_code_link("no url ?infoCode=AB") is None
+
+
+def test_front_matter_is_read_by_libyaml_when_pyyaml_has_it() -> None:
+    """libyaml's parser is several times the pure-Python one's speed; the alias scan uses it too."""
+    import yaml
+
+    from feeds.parse import post as post_module
+
+    assert yaml.__with_libyaml__, "PyYAML here was built without libyaml"
+    assert issubclass(post_module._Loader, yaml.CSafeLoader)
