@@ -60,3 +60,18 @@ def test_a_post_that_vanished_is_a_clear_error(tmp_path: Path) -> None:
     path.unlink()
     with pytest.raises(ItemError, match="cannot read: No such file"):
         read_post(replace(post), LIMIT)
+
+
+def test_bench_ingest_stays_runnable(capsys: pytest.CaptureFixture[str]) -> None:
+    """bench/bench_ingest.py at toy size, with real `feeds` processes: it keeps working as code changes."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from bench import bench_ingest
+
+    bench_ingest.main(["--posts", "30", "--rounds", "1", "--memory-posts", "0"])
+    out = capsys.readouterr().out
+    assert "first run (whole process):" in out and "posts/s" in out
+    assert "target >= 2,500/s: " in out
+    assert "baseline: frontmatter.load + markdown-it loop (whole process):" in out
+    assert "x its speed" in out and "unchanged rescan (whole process):" in out

@@ -123,3 +123,17 @@ URL_PART = st.lists(st.sampled_from(URL_PIECES), max_size=16).map("".join)
 def test_random_links_render_as_stock_markdown_it(scheme: str, rest: str) -> None:
     for markdown in (f"<{scheme}{rest}>\n", f"[t]({scheme}{rest})\n", f"[t](<{scheme}{rest}>)\n"):
         assert _MARKDOWN.render(markdown) == STOCK.render(markdown)
+
+
+def test_bench_markdown_stays_runnable(capsys: pytest.CaptureFixture[str]) -> None:
+    """bench/bench_markdown.py at toy size: feeds' own renderer differs from itself nowhere."""
+    import sys
+
+    sys.path.insert(0, str(ROOT))
+    from bench import bench_markdown
+
+    bench_markdown.main(["--posts", "5", "--random", "50"])
+    out = capsys.readouterr().out
+    assert "markdown-it-py (feeds)" in out
+    constructs = len(bench_markdown.CONSTRUCTS)
+    assert f"differ: posts 0, constructs 0/{constructs}, random 0/50 (of which 0 raised)" in out
