@@ -53,6 +53,7 @@ CONSTRUCTS = [
     "<div>\n*不是强调*\n</div>\n\n*强调*\n",
     "\u3000\u3000全角缩进的段落。\n",
     "<script>alert(1)</script>\n[a](javascript:alert(1))\n",
+    "a\r\nb\rc\n\n<p>\0</p>\r\n[x](http://a.example/\0)\n",  # line ends and NUL: markdown-it rewrites them
 ]
 
 
@@ -137,3 +138,17 @@ def test_bench_markdown_stays_runnable(capsys: pytest.CaptureFixture[str]) -> No
     assert "markdown-it-py (feeds)" in out
     constructs = len(bench_markdown.CONSTRUCTS)
     assert f"differ: posts 0, constructs 0/{constructs}, random 0/50 (of which 0 raised)" in out
+
+
+BODY_PIECES = [
+    *("*", "_", "**", "`", "[", "]", "(", ")", "<", ">", "&", "#", "-", "1.", "|", "!", "\\", " ", "\t"),
+    *("\n", "\n\n", "\r", "\r\n", "\0", "\u3000", "中文", "&amp;", "<p>", "</p>", "<div>", "```", "> "),
+    *("http://a.example/p?q=1", "//h.example/x", "<http://b.example/>", "<https://中.example/>", "|---|"),
+    *("[t](http://x.example/a)", "[t](//x.example/a b)", "![i](i.png)", "[r]: http://r.example", "[r]"),
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(BODY_PIECES), max_size=20).map("".join))
+def test_random_bodies_render_as_stock_markdown_it(markdown: str) -> None:
+    assert _MARKDOWN.render(markdown) == STOCK.render(markdown)

@@ -22,7 +22,8 @@ from typing import Any, NoReturn
 
 import mdurl
 import yaml
-from markdown_it import MarkdownIt
+from markdown_it import MarkdownIt, rules_core
+from markdown_it.rules_core import StateCore
 from yaml.constructor import ConstructorError
 from yaml.nodes import Node
 
@@ -71,7 +72,15 @@ class _Markdown(MarkdownIt):
         return super().normalizeLinkText(link)
 
 
+def _normalize_input(state: StateCore) -> None:
+    """markdown-it's first step rewrites every line end (and NUL) in the text, a regex pass over the
+    whole body; after ``decode`` only a NUL or a lone CR can be left for it to change."""
+    if "\r" in state.src or "\0" in state.src:
+        rules_core.normalize(state)
+
+
 _MARKDOWN = _Markdown("commonmark", {"html": True, "linkify": False, "typographer": False}).enable("table")
+_MARKDOWN.core.ruler.at("normalize", _normalize_input)
 _FILE_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-")
 _OFFSET_GAP = re.compile(r"^(.*\d)\s+(Z|[+-]\d{2}:?\d{2})$")
 _OPENING = re.compile(r"\A---[ \t]*\n")
