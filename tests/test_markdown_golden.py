@@ -111,6 +111,16 @@ def test_a_punycode_host_is_still_shown_in_unicode() -> None:
 
 
 URL_PIECES = [chr(c) for c in range(32, 127)] + ["xn--", "中", "é", "%41", "%e4%b8%ad", "%zz", "\t", "::1"]
+URL_PIECES += [
+    "(",
+    ")",
+    "\\",
+    "&amp;",
+    "&#41;",
+    "\x01",
+    "\x7f",
+    "\u3000",
+]  # what ends or escapes a destination
 URL_PART = st.lists(st.sampled_from(URL_PIECES), max_size=16).map("".join)
 
 
