@@ -17,8 +17,9 @@ import time
 BENCHES = {
     "bench.bench_ingest": (
         ["--posts", "10000", "--memory-posts", "100000"],
-        ["--posts", "2000", "--memory-posts", "0"],
+        ["--posts", "2000", "--rounds", "1", "--memory-posts", "0"],
     ),
+    "bench.bench_markdown": ([], ["--posts", "300", "--random", "2000"]),
     "bench.bench_fetch": ([], ["--feeds", "200", "--rounds", "1"]),
     "bench.bench_merge": ([], ["--posts", "2000"]),
     "bench.bench_rules": ([], ["--posts", "2000", "--copies", "5000"]),

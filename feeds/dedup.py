@@ -27,17 +27,30 @@ def info_code_in(text: str | None) -> str | None:
     return match.group(1) if match else None
 
 
-_URL_START = re.compile(r"(?:https?:)?//[^\s<>\"'()]*$", re.IGNORECASE)
+_URL_LOOKBACK = 2048  # characters before the infoCode parameter searched for its URL's start
+_URL_PREFIX = re.compile(r"(?:https?:)?//", re.IGNORECASE)
+_URL_CHARS = re.compile(r"[^\s<>\"'()]*")
 
 
 def info_code_link(text: str | None) -> str | None:
-    """The first URL in ``text`` that carries an infoCode: a post's link to the original article."""
+    """The first URL in ``text`` that carries an infoCode: a post's link to the original article.
+
+    The URL is the leftmost ``http://``, ``https://`` or ``//`` in the run of URL characters that
+    reaches the parameter (at most ``_URL_LOOKBACK`` back). The run is read backwards, once: a
+    pattern anchored at the parameter would be tried from every start in the window, which over a
+    post's body cost a tenth of preparing it.
+    """
     if not text:
         return None
     match = _INFO_CODE_IN_URL.search(text)
     if match is None:
         return None
-    start = _URL_START.search(text, max(0, match.start() - 2048), match.start())
+    end = match.start()
+    window = max(0, end - _URL_LOOKBACK)
+    if end > window and text[end - 1] == "\n":  # the run may end before a newline just there
+        end -= 1
+    run = _URL_CHARS.match(text[window:end][::-1])
+    start = _URL_PREFIX.search(text, end - (run.end() if run else 0), end)
     return None if start is None else text[start.start() : match.end()]
 
 

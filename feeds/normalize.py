@@ -84,12 +84,12 @@ def absolute_url(value: str, base: str) -> str | None:
     the URL (or the base it needs) cannot be parsed, such as ``http://[bad/``: no link beats a
     broken one, and one bad link must not cost the rest of its item or feed."""
     value = value.strip()
-    if _UNCHANGED_BY_URLJOIN.fullmatch(value) and not value.endswith(("?", "#")) and "?#" not in value:
-        return value  # most links already are: skip urljoin's parse and rebuild (a fifth of normalize)
     if value.startswith("//"):
         value = f"https:{value}"
     elif base.startswith("//"):
         base = f"https:{base}"
+    if _UNCHANGED_BY_URLJOIN.fullmatch(value) and not value.endswith(("?", "#")) and "?#" not in value:
+        return value  # most links already are: skip urljoin's parse and rebuild (a fifth of normalize)
     try:
         return urljoin(base, value)
     except ValueError:

@@ -143,26 +143,39 @@ URL_PIECES = [
 URL_TEXT = st.lists(st.sampled_from([*URL_PIECES, "\u00e9", "\U0001f600"]), max_size=8).map("".join)
 
 
+def _urljoin_as_absolute_url_would(value: str, base: str) -> str:
+    """absolute_url without its shortcut: protocol-relative links (or else bases) take https, then urljoin."""
+    value = value.strip()
+    if value.startswith("//"):
+        value = f"https:{value}"
+    elif base.startswith("//"):
+        base = f"https:{base}"
+    return urljoin(base, value)
+
+
 @settings(max_examples=400, deadline=None)
 @given(
     scheme=st.sampled_from(["http://", "https://", "HTTP://", "//", ""]),
     rest=URL_TEXT,
-    base=st.sampled_from(["https://news.example.com/a/b.html", "http://news.example.com/", "urn:x"]),
+    base=st.sampled_from(
+        ["https://news.example.com/a/b.html", "http://news.example.com/", "urn:x", "//cdn.example/x/"]
+    ),
 )
 @example(scheme="https://", rest="a?#a", base="https://x.example/")  # urljoin drops the empty query
 @example(scheme="http://", rest="a/b?", base="http://x.example/")
 @example(scheme="http://", rest="a/b;", base="http://x.example/")  # ... and empty params
 @example(scheme="HTTP://", rest="a/b", base="http://x.example/")  # ... and lower-cases the scheme
 @example(scheme="http://", rest="/a", base="http://x.example/")  # no host: resolved against the base
+@example(scheme="//", rest="a/b?", base="//cdn.example/x/")  # protocol-relative: the shortcut too
+@example(scheme="//", rest="finews.withounder.com/", base="https://x.example/")
 def test_absolute_url_shortcut_agrees_with_urljoin(scheme: str, rest: str, base: str) -> None:
     """The shortcut for links that are already absolute gives exactly what urljoin would."""
     value = scheme + rest
     try:
-        expected = urljoin(base, value.strip()) if not value.strip().startswith("//") else None
+        expected = _urljoin_as_absolute_url_would(value, base)
     except ValueError:
         return  # urljoin refuses it; so does absolute_url (not via the shortcut)
-    if expected is not None:
-        assert absolute_url(value, base) == expected
+    assert absolute_url(value, base) == expected
 
 
 # ---- hostile items (issue 10): whatever one brings, it is stored, or it alone is refused -----------

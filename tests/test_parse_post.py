@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tracemalloc
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -11,6 +12,7 @@ from conftest import SEED, post
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from feeds.dedup import _INFO_CODE_IN_URL, info_code_link
 from feeds.errors import ItemError
 from feeds.normalize import normalize
 from feeds.parse.post import (
@@ -333,3 +335,46 @@ def test_a_long_or_odd_date_is_a_short_error(value: str) -> None:
     assert "unparseable date" in caught.value.reason
     assert len(str(caught.value)) < 200
     assert caught.value.line == 3
+
+
+# The post's link is the first URL carrying an infoCode. ``info_code_link`` finds its start by reading
+# back from the parameter; this is the pattern it was first written as, which it must agree with.
+_URL_START_AS_FIRST_WRITTEN = re.compile(r"(?:https?:)?//[^\s<>\"'()]*$", re.IGNORECASE)
+
+
+def _info_code_link_as_first_written(text: str) -> str | None:
+    match = _INFO_CODE_IN_URL.search(text)
+    if match is None:
+        return None
+    start = _URL_START_AS_FIRST_WRITTEN.search(text, max(0, match.start() - 2048), match.start())
+    return None if start is None else text[start.start() : match.end()]
+
+
+_LINK_PIECES = [
+    *("http://", "https://", "HTTP://", "//", "/", ":", "h", "http:", "a.example", " ", "\n", "\t", "\u3000"),
+    *("<", ">", '"', "'", "(", ")", "中文", "?infoCode=NW1", "&infocode=X_2", ";INFOCODE=z", "?", "x" * 700),
+]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_LINK_PIECES), max_size=14).map("".join))
+def test_info_code_link_finds_the_url_the_pattern_finds(text: str) -> None:
+    assert info_code_link(text) == _info_code_link_as_first_written(text)
+
+
+def test_info_code_link_in_the_seed_format() -> None:
+    link = "http://finews.zning.xyz/html_News/NewsShare.html?infoCode=NW2022"
+    body = f"<p>正文</p>\n\n<{link}>\n\n[返回](//a.example/)\n"
+    assert info_code_link(body) == link
+    assert info_code_link("见 //h.example/x?a=1&infoCode=AB_1 原文") == "//h.example/x?a=1&infoCode=AB_1"
+    assert info_code_link("no url ?infoCode=AB") is None
+
+
+def test_front_matter_is_read_by_libyaml_when_pyyaml_has_it() -> None:
+    """libyaml's parser is several times the pure-Python one's speed; the alias scan uses it too."""
+    import yaml
+
+    from feeds.parse import post as post_module
+
+    assert yaml.__with_libyaml__, "PyYAML here was built without libyaml"
+    assert issubclass(post_module._Loader, yaml.CSafeLoader)

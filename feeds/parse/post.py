@@ -18,11 +18,15 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, tzinfo
 from pathlib import PurePosixPath
+from types import ModuleType, SimpleNamespace
 from typing import Any, NoReturn
 
 import mdurl
 import yaml
-from markdown_it import MarkdownIt
+from markdown_it import MarkdownIt, rules_core
+from markdown_it import helpers as md_helpers
+from markdown_it.common.utils import unescapeAll
+from markdown_it.rules_core import StateCore
 from yaml.constructor import ConstructorError
 from yaml.nodes import Node
 
@@ -48,18 +52,61 @@ MAX_LINK_CHARS = 2048  # a longer `link` is ignored, like one that is not a web 
 
 # What mdurl.encode leaves alone: its safe set, and '%' only as the start of an escape.
 _URL_NEEDS_NO_ENCODING = re.compile(r"^(?:[A-Za-z0-9;/?:@&=+$,\-_.!~*'()#]|%[0-9A-Fa-f]{2})*\Z")
+# A web URL that markdown-it's URL parser (mdurl) reads and writes back unchanged: a plain ASCII host
+# (no user, no IPv6 brackets), an optional port, then printable ASCII without spaces (it trims them).
+_PLAIN_WEB_URL = re.compile(r"(?:https?:)?//[A-Za-z0-9.-]+(?::[0-9]+)?(?:[/?#][!-~]*)?\Z")
+
+
+# The start of a link destination that markdown-it's scanner steps over without deciding anything: a
+# space or control character ends the destination, a parenthesis or backslash needs the scanner's care.
+_DESTINATION_RUN = re.compile(r"[^\x00-\x20\x7f()\\]*")
+
+
+def _link_destination(text: str, pos: int, maximum: int) -> Any:
+    """markdown-it's ``parseLinkDestination``, which reads a destination a character at a time, with
+    a regex for one without parentheses, escapes or angle brackets (the site's links); others, and
+    every destination that is no link, go to markdown-it's own."""
+    if pos < maximum and text[pos] != "<":
+        end = _DESTINATION_RUN.match(text, pos, maximum).end()  # type: ignore[union-attr]  # `*` matches
+        if end > pos and (end == maximum or text[end] not in "(\\"):
+            return SimpleNamespace(ok=True, pos=end, str=unescapeAll(text[pos:end]))
+    return md_helpers.parseLinkDestination(text, pos, maximum)
 
 
 class _Markdown(MarkdownIt):
-    """markdown-it with a fast path for ASCII link targets (its URL parser was a third of render time)."""
+    """markdown-it with fast paths for plain web links: its URL parser (mdurl, punycode) was a third
+    of render time, and the seed's posts end with such links. Any other link takes markdown-it's own
+    path, so the output is the same (tests/test_markdown_golden.py compares the two)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        helpers = ModuleType("feeds.parse.post.helpers")  # markdown-it's link helpers, one replaced
+        helpers.__dict__.update(vars(md_helpers))
+        helpers.parseLinkDestination = _link_destination  # type: ignore[attr-defined]
+        self.helpers = helpers
 
     def normalizeLink(self, url: str) -> str:
-        if url.isascii():
+        if _PLAIN_WEB_URL.match(url):
             return url if _URL_NEEDS_NO_ENCODING.match(url) else str(mdurl.encode(url))
         return super().normalizeLink(url)
 
+    def normalizeLinkText(self, link: str) -> str:
+        """An autolink's text as shown: unchanged unless an escape is to be decoded or a punycode
+        host spelled in Unicode."""
+        if _PLAIN_WEB_URL.match(link) and "%" not in link and "xn--" not in link.lower():
+            return link
+        return super().normalizeLinkText(link)
+
+
+def _normalize_input(state: StateCore) -> None:
+    """markdown-it's first step rewrites every line end (and NUL) in the text, a regex pass over the
+    whole body; after ``decode`` only a NUL or a lone CR can be left for it to change."""
+    if "\r" in state.src or "\0" in state.src:
+        rules_core.normalize(state)
+
 
 _MARKDOWN = _Markdown("commonmark", {"html": True, "linkify": False, "typographer": False}).enable("table")
+_MARKDOWN.core.ruler.at("normalize", _normalize_input)
 _FILE_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-")
 _OFFSET_GAP = re.compile(r"^(.*\d)\s+(Z|[+-]\d{2}:?\d{2})$")
 _OPENING = re.compile(r"\A---[ \t]*\n")

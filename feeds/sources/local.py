@@ -53,14 +53,22 @@ def _walk(root: str, prefix: str) -> Iterator[PostFile]:
 
 
 def read_post(post: PostFile, limit: int) -> bytes:
-    """The file's bytes; a post over ``limit`` is refused without reading it into memory."""
+    """The file's bytes; a post over ``limit`` is refused without reading it into memory.
+
+    The read asks for the size the listing saw, and one byte more to notice a file that grew since:
+    asking for ``limit`` bytes at once makes Python allocate (and the kernel map) a buffer of that
+    size for every post, which cost more than parsing it. Only a file that grew is read on, up to
+    one byte past the limit.
+    """
     if post.size > limit:
         raise ItemError(
             post.location, f"post is {post.size / 2**20:.1f} MiB, over the {limit / 2**20:g} MiB limit"
         )
     try:
         with open(post.location, "rb") as handle:
-            raw = handle.read(limit + 1)
+            raw = handle.read(post.size + 1)
+            if len(raw) > post.size:
+                raw += handle.read(limit + 1 - len(raw))
     except OSError as exc:
         raise ItemError(post.location, f"cannot read: {exc.strerror or exc}") from None
     if len(raw) > limit:

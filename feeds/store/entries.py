@@ -102,6 +102,12 @@ _LOOKUP = (
 )
 _FINGERPRINT = "merge_fingerprint"
 _RULES_FINGERPRINT = "rules_fingerprint"
+_SOURCES_BATCH = 2000  # entries whose kept copies one statement reads (a JSON array of their keys)
+# Their kept copies' links, in the order ``_with_sources`` reads one entry's.
+_SELECT_COPY_LINKS = (
+    "SELECT key, source, item_id, link FROM copies WHERE key IN (SELECT value FROM json_each(?)) "
+    "AND retired = 0 AND dropped_by IS NULL ORDER BY key, source, item_id"
+)
 _REAPPLY_BATCH = 2000  # stored copies read at a time when rules are re-applied
 # Every copy, by key, with its rowid and whether it is retired: what re-applying rules reads (once).
 _REAPPLY_SELECT = (
@@ -111,7 +117,6 @@ _REAPPLY_SELECT = (
 _AT = {name: place for place, name in enumerate(["rowid", "retired", *_COPY_COLUMNS.split(", ")])}
 _ROW_KEY = _AT["key"]  # where each column is in a _REAPPLY_SELECT row
 _REWRITTEN = ("title", "link", "content", "author", "categories", "dropped_by")  # as _REWRITE_COPY sets them
-_BATCH = 500  # entries whose copies are read with one query when entries are listed
 _VIEW_BATCH = 64  # rows a view reads at a time: it usually stops at its feed's limit
 _REWRITE_BATCH = 100  # entries whose rewritten copies are written with one read and one executemany
 Reruled = tuple[tuple[Any, ...], "tuple[Any, ...] | None"]  # a _REAPPLY_SELECT row and its rewrite
@@ -625,7 +630,7 @@ class EntryRepo:
             )
             params = (category, start, end)
         rows = self._conn.execute(f"{sql} ORDER BY e.published DESC, e.key", params).fetchall()
-        return self._attributed([_entry_from_row(row) for row in rows])
+        return self._all_with_sources([_entry_from_row(row) for row in rows])
 
     def archived(self, slug: str) -> set[str]:
         """The months the feed has an archive document for, as the last build left them."""
@@ -662,7 +667,7 @@ class EntryRepo:
                 " ORDER BY e.published DESC, e.key"
             )
             rows = self._conn.execute(sql, (category,)).fetchall()
-        return self._attributed([_entry_from_row(row) for row in rows])
+        return self._all_with_sources([_entry_from_row(row) for row in rows])
 
     def selected(self, categories: Iterable[str], tags: Iterable[str]) -> Iterator[StoredEntry]:
         """Entries in any of ``categories`` or with any of ``tags`` (with neither given: every
@@ -679,44 +684,44 @@ class EntryRepo:
         params = (every, _dumps(wanted_categories), _dumps(wanted_tags))
         cursor = self._conn.execute(sql, params)
         while rows := cursor.fetchmany(_VIEW_BATCH):
-            yield from self._attributed([_entry_from_row(row) for row in rows])
+            yield from self._all_with_sources([_entry_from_row(row) for row in rows])
 
     def count(self) -> int:
         """Entries in the feeds (not those every copy of which a rule dropped)."""
         return int(self._conn.execute("SELECT count(*) FROM entries WHERE hidden = 0").fetchone()[0])
 
     def _with_sources(self, entry: StoredEntry) -> StoredEntry:
-        return self._attributed([entry])[0]
+        """The entry with its sources, each kept copy's link (canonical first) and, when its canonical
+        copy came from a remote feed, what that feed says of itself (the feeds' attribution)."""
+        rows = self._conn.execute(
+            "SELECT source, item_id, link FROM copies WHERE key = ? AND retired = 0 AND dropped_by IS NULL "
+            "ORDER BY source, item_id",
+            (entry.key,),
+        ).fetchall()
+        return self._sourced(entry, rows, self._origin(entry.canonical[0]))
 
-    def _attributed(self, entries: list[StoredEntry]) -> list[StoredEntry]:
-        """The entries with their sources, each kept copy's link (canonical first) and, when the
-        canonical copy came from a remote feed, what that feed says of itself (the attribution).
-
-        One query per ``_BATCH`` entries and one per source, not two per entry: an archive month
-        can hold tens of thousands of entries."""
-        copies: dict[str, list[tuple[str, str, str]]] = {}
-        for start in range(0, len(entries), _BATCH):
-            keys = _dumps([entry.key for entry in entries[start : start + _BATCH]])
-            for key, source, item_id, link in self._conn.execute(
-                "SELECT key, source, item_id, link FROM copies WHERE key IN (SELECT value FROM json_each(?)) "
-                "AND retired = 0 AND dropped_by IS NULL ORDER BY key, source, item_id",
-                (keys,),
-            ):
+    def _all_with_sources(self, entries: list[StoredEntry]) -> list[StoredEntry]:
+        """``_with_sources`` for many entries (an archive month holds thousands on a first build; a
+        feed's newest; a view's next rows), their copies read a batch per statement and each source's
+        attribution once, not two statements per entry."""
+        copies: dict[str, list[tuple[str, str, str | None]]] = {}
+        for start in range(0, len(entries), _SOURCES_BATCH):
+            keys = _dumps([entry.key for entry in entries[start : start + _SOURCES_BATCH]])
+            for key, source, item_id, link in self._conn.execute(_SELECT_COPY_LINKS, (keys,)):
                 copies.setdefault(key, []).append((source, item_id, link))
-        origins: dict[str, Origin | None] = {}
-        attributed = []
-        for entry in entries:
-            rows = copies.get(entry.key, [])
-            names = tuple(dict.fromkeys(source for source, _, _ in rows))
-            ordered = sorted(
-                rows, key=lambda row: (row[0], row[1]) != entry.canonical
-            )  # stable: canonical first
-            links = tuple((source, link) for source, _, link in ordered)
-            canonical = entry.canonical[0]
-            if canonical not in origins:
-                origins[canonical] = self._origin(canonical)
-            attributed.append(replace(entry, sources=names, copy_links=links, origin=origins[canonical]))
-        return attributed
+        origins = {source: self._origin(source) for source in {entry.canonical[0] for entry in entries}}
+        return [
+            self._sourced(entry, copies.get(entry.key, []), origins[entry.canonical[0]]) for entry in entries
+        ]
+
+    @staticmethod
+    def _sourced(
+        entry: StoredEntry, rows: Sequence[tuple[str, str, str | None]], origin: Origin | None
+    ) -> StoredEntry:
+        names = tuple(dict.fromkeys(source for source, _, _ in rows))
+        ordered = sorted(rows, key=lambda row: (row[0], row[1]) != entry.canonical)  # stable: canonical first
+        links = tuple((source, link) for source, _, link in ordered)
+        return replace(entry, sources=names, copy_links=links, origin=origin)
 
     def _origin(self, source: str) -> Origin | None:
         row = self._conn.execute(
