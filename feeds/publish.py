@@ -104,7 +104,9 @@ def build(config: Config, store: Store, only: Iterable[str] | None = None) -> Bu
             continue
         select = partial(store.entries.in_month, category=category.slug)
         candidates = store.entries.months(category.slug)
-        newest = _write_archives(config, store, outputs, category, select, candidates, months, titles)
+        newest = _write_archives(
+            config, store, outputs, category, select, set(candidates).__contains__, candidates, months, titles
+        )
         if not _write_category(config, store, outputs, category, titles, newest):
             failed.add(category.slug)
     shown = _write_views(config, store, outputs, usable, titles, wanted, months)
@@ -166,8 +168,13 @@ def _write_views(
         def in_view(month: str, view: views.View = view) -> list[StoredEntry]:
             return [entry for entry in store.entries.in_month(month) if view.includes(entry)]
 
+        def any_in_view(month: str, view: views.View = view) -> bool:
+            return any(view.includes(entry) for entry in store.entries.in_month(month))
+
         candidates = store.entries.months(ALL)
-        newest = _write_archives(config, store, outputs, view.category, in_view, candidates, months, titles)
+        newest = _write_archives(
+            config, store, outputs, view.category, in_view, any_in_view, candidates, months, titles
+        )
         hub = config.websub.hub if config.websub else None
         latest = list(chosen)
         files = emit.render_category(latest, view.category, config.site, titles, hub, newest)
@@ -235,22 +242,24 @@ def _write_archives(
     outputs: _Outputs,
     feed: Category,
     select: Callable[[str], list[StoredEntry]],
+    has_entries: Callable[[str], bool],
     candidates: list[str],
     dirty: set[str] | None,
     titles: dict[str, str],
 ) -> str | None:
     """One feed's monthly archive documents (``feeds/archive.py`` decides which); returns the month
     its current feed links as ``prev-archive``. ``dirty``: the months whose entries changed (None:
-    every month, as for a feed that has no archive yet)."""
+    every month, as for a feed that has no archive yet).
+
+    The plan needs only whether each month has entries; a month's entries are read when its document
+    is rendered, and let go after it, so a full build holds one month at a time, not the archive."""
     known = store.entries.archived(feed.slug)
     months = set(candidates) | known
     look = months if dirty is None or not known else months & dirty
-    found = {month: select(month) for month in sorted(look)}
-    plan = archive.plan(known, {month: bool(entries) for month, entries in found.items()})
+    plan = archive.plan(known, {month: has_entries(month) for month in sorted(look)})
     for month in plan.write:
-        entries = found[month] if month in found else select(month)
         data = emit.render_archive(
-            entries, feed, month, config.site, titles, archive.neighbours(plan.months, month)
+            select(month), feed, month, config.site, titles, archive.neighbours(plan.months, month)
         )
         outputs.write(paths.archive_path(feed.slug, month), data)
     for month in plan.remove:
