@@ -7,23 +7,27 @@ start a pool: the first ``threshold`` items are processed in this process, and a
 more follow (``LazyPool`` does the same for single tasks). ``ready_batches`` groups what an async
 stream has ready (fetched feeds, stored a group per transaction), and ``bulk_gc`` keeps the garbage
 collector out of the way while a stage runs.
+
+asyncio, multiprocessing and concurrent.futures are imported where a pool or a stream is used: an
+idle cron run, which maps over nothing, does not pay for them.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import gc
 import itertools
-import multiprocessing
-import multiprocessing.connection
 import os
 import signal
 import threading
 from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    import asyncio
+    import multiprocessing.context
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -49,6 +53,8 @@ def ordered_map(
         for item in itertools.chain(head, iterator):
             yield item, fn(item)
         return
+    from concurrent.futures import ProcessPoolExecutor
+
     chunks = _chunked(itertools.chain(head, iterator), chunk)
     context = _context(getattr(fn, "func", fn).__module__)
     with ProcessPoolExecutor(max_workers=count, mp_context=context, initializer=_worker_init) as pool:
@@ -67,6 +73,8 @@ def _context(module: str) -> multiprocessing.context.BaseContext:
     """Plain fork when this process has one thread (instant: the code is already loaded); else a
     forkserver, since forking a process with other threads (a scheduler's, a resolver's) can
     deadlock the child on a lock one of them held."""
+    import multiprocessing
+
     if threading.active_count() == 1:
         return multiprocessing.get_context("fork")
     context = multiprocessing.get_context("forkserver")
@@ -81,6 +89,8 @@ def _worker_init() -> None:
     Without the watch, a killed ``feeds run`` leaves workers blocked on a result pipe nobody reads,
     holding cron's stdout open forever.
     """
+    import multiprocessing
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     gc.set_threshold(BULK_GC_THRESHOLD, *gc.get_threshold()[1:])
     parent = multiprocessing.parent_process()
@@ -118,6 +128,8 @@ def bulk_gc() -> Iterator[None]:
 
 
 def _exit_with(sentinel: int) -> None:
+    import multiprocessing.connection
+
     multiprocessing.connection.wait([sentinel])
     os._exit(1)
 
@@ -144,6 +156,8 @@ class LazyPool:
 
     def submit(self, fn: Callable[[T], R], item: T) -> Future[R]:
         """``fn(item)`` in a worker, or run here (a finished future) while a pool is not worth it."""
+        from concurrent.futures import Future, ProcessPoolExecutor
+
         self._seen += 1
         if self._pool is None and (self._seen < self._threshold or self._workers < 2):
             done: Future[R] = Future()
@@ -176,6 +190,8 @@ async def ready_batches(source: AsyncIterator[T], size: int) -> AsyncGenerator[l
 
     ``source`` is consumed by a task of its own; its exception is raised here, in order.
     """
+    import asyncio
+
     arrived: asyncio.Queue[tuple[T] | Exception | None] = asyncio.Queue()
 
     async def pump() -> None:
