@@ -310,7 +310,17 @@ def loaded_by(project: Path, *args: str, modules: tuple[str, ...]) -> set[str]:
     return set(done.stderr.strip().splitlines()[-1].removeprefix("loaded:").split())
 
 
-RENDERERS = ("feedgen", "lxml", "nh3", "markdown_it", "httpx", "sqlite_utils", "apscheduler")
+RENDERERS = (
+    "feedgen",
+    "lxml",
+    "nh3",
+    "markdown_it",
+    "httpx",
+    "sqlite_utils",
+    "apscheduler",
+    "asyncio",
+    "multiprocessing",
+)
 
 
 def test_an_idle_cron_run_loads_no_renderer_parser_or_fetcher(project: Path) -> None:
