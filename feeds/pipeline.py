@@ -592,6 +592,7 @@ def build_dirty(config: Config, store: Store) -> BuildResult:
     build and every file in place returns without loading the renderers, which is most of what an
     idle cron run would otherwise spend.
     """
+    config = expand_lists(config, store)  # the merge ranks by every source, listed ones too
     remerge(config, store, utcnow())
     if store.meta.outputs_fingerprint() != outputs_fingerprint(config):
         return build(config, store)
