@@ -223,10 +223,11 @@ def _prepare_item(entry: StoredEntry, site: SiteConfig, category_titles: Mapping
     )
 
 
+@lru_cache(maxsize=4096)
 def _source(origin: Origin | None) -> _Source | None:
     """Attribution for a remote feed's copy. A feed read from a file (as the shipped examples are)
     has no address a reader could use, and its path must not leak into what is published: its
-    ``file:`` id and RSS ``<source>`` are left out."""
+    ``file:`` id and RSS ``<source>`` are left out. Cached: a feed's entries share a few origins."""
     if origin is None:
         return None
     meta = origin.meta

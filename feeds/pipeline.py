@@ -576,7 +576,8 @@ def build(config: Config, store: Store, only: Iterable[str] | None = None) -> Bu
 
     config = expand_lists(config, store)
     remerge(config, store, utcnow())
-    result = publish.build(config, store, only)
+    with bulk_gc():  # a full build makes an object per entry of every feed and archive month
+        result = publish.build(config, store, only)
     if only is None:
         store.meta.set_outputs_fingerprint(outputs_fingerprint(config))
     store.meta.mark_build(utcnow())  # /metrics: feeds_last_build_timestamp_seconds
