@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from feeds import policy
 from feeds.config import Config, OpmlList, RemoteSource, shown_location
-from feeds.model import ItemFailure, RunSummary
+from feeds.model import FetchResult, FetchStatus, ItemFailure, RunSummary
 from feeds.slugs import CategoryResolver
 from feeds.sources import opml
 from feeds.store.sources import OPML, SourceRow
@@ -34,7 +34,6 @@ from feeds.store.sources import OPML, SourceRow
 if TYPE_CHECKING:
     from feeds.netguard import NetGuard
     from feeds.parse.feed import ParseContext, ParsedFeed
-    from feeds.sources.remote import FetchResult
     from feeds.store import Store
 
 log = logging.getLogger(__name__)
@@ -131,7 +130,7 @@ async def _fetch_lists(
             with store.transaction():
                 store.sources.record(result, new=0, updated=0, now=now, notify=notify)
                 document = fresh.get(result.source)
-                if result.outcome == "ok" and document is not None:  # FetchStatus.OK, a str enum
+                if result.outcome is FetchStatus.OK and document is not None:
                     store.sources.save_outlines(result.source, _to_json(document))
                     log.info("OPML list %s: %d feeds", shown[result.source], len(document.outlines))
             failure = _list_failure(result, shown[result.source])

@@ -32,7 +32,7 @@ from feeds.store import figures
 from feeds.store.figures import Figures, SourceGroup
 
 SOURCE_STATES = ("ok", "failing", "gone")
-# What a fetch can come to (feeds.sources.remote.FetchStatus, less "deferred": a request not made).
+# What a fetch can come to (model.FetchStatus, less "deferred": a request not made).
 FETCH_OUTCOMES = ("ok", "not_modified", "unchanged", "gone", "error")
 DELIVERY_STATUSES = ("pending", "delivered", "dead", "disabled")  # the deliveries table's CHECK
 

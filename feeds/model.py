@@ -351,3 +351,57 @@ class BuildResult:
     written: tuple[str, ...]
     categories: int
     failed: tuple[str, ...] = ()  # "path: reason" of each output that could not be written
+
+
+# ---- fetching: what the fetcher (feeds/sources/remote.py) hands the store -------------------------
+
+
+class FetchStatus(enum.StrEnum):
+    """What one fetch of a remote source came to."""
+
+    OK = "ok"  # a new body was parsed (it may hold no items)
+    NOT_MODIFIED = "not_modified"  # 304
+    UNCHANGED = "unchanged"  # 200 with the same body as last time: not parsed
+    GONE = "gone"  # 410: polling stops until the config URL changes or set_gone(name, False)
+    ERROR = "error"
+    DEFERRED = "deferred"  # not requested: its host asked us to wait (Retry-After) during this run
+
+
+@dataclass(frozen=True, slots=True)
+class SourceState:
+    """A remote source's state after one fetch: what ``store.sources.record`` saves."""
+
+    url: str  # current URL (after a chain of permanent redirects)
+    aliases: tuple[str, ...]  # earlier URLs, oldest first
+    status: str  # HTTP status ("200", "304", "404"), "file", or an error kind ("timeout", "dns", ...)
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None
+    host: str | None = None  # host[:port] for Retry-After sharing; None for files
+    retry_after: datetime | None = None  # the host must not be asked again before this
+    floor: datetime | None = None  # Cache-Control / Expires / <ttl>: no point polling before this
+    ttl: int | None = None  # the feed's RSS <ttl> in minutes, remembered for later 304s
+    warning: str | None = None  # the body was malformed but still yielded items
+    meta: FeedMeta | None = None  # what the body said of its feed (None: no body was read)
+    error: str | None = None  # one line
+    count_error: bool = True  # False when the failure is blamed on our own network
+    duration_ms: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    """One source's fetch: its parsed items (or none) and its new state."""
+
+    source: str
+    items: tuple[EntryData, ...]
+    failure: ItemFailure | None
+    skipped: tuple[str, ...]  # why each unusable item in the body was left out (ParsedFeed.skipped)
+    outcome: FetchStatus
+    state: SourceState
+    parser: str | None = None  # "lxml", "feedparser" or "json" when a body was parsed
+    found: int = 0  # items the body carried (``items`` is empty when a worker kept them)
+
+    @property
+    def unchanged(self) -> bool:
+        """Nothing new to store (304, same body, or not requested)."""
+        return self.outcome in (FetchStatus.NOT_MODIFIED, FetchStatus.UNCHANGED, FetchStatus.DEFERRED)

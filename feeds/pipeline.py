@@ -23,7 +23,16 @@ from feeds import __version__, paths, rules
 from feeds.config import Config, LocalSource
 from feeds.errors import ItemError
 from feeds.merge import Decision, MergePolicy
-from feeds.model import BuildResult, Entry, EntryData, ItemFailure, Outcome, RunSummary
+from feeds.model import (
+    BuildResult,
+    Entry,
+    EntryData,
+    FetchResult,
+    FetchStatus,
+    ItemFailure,
+    Outcome,
+    RunSummary,
+)
 from feeds.parallel import LazyPool, bulk_gc, ordered_map, ready_batches
 from feeds.slugs import ALL, CategoryResolver
 from feeds.sources.local import PostFile, list_posts, read_post
@@ -36,7 +45,6 @@ from feeds.timefmt import utcnow
 if TYPE_CHECKING:
     from feeds.notify import DeliveryReport
     from feeds.parse.feed import ParseContext, ParsedFeed
-    from feeds.sources.remote import FetchResult
 
 log = logging.getLogger(__name__)
 
@@ -532,7 +540,7 @@ def _store_fetch(
         store.sources.record(
             _read_again_if(budget.refused > 0, result), new=new, updated=updated, now=now, notify=notify
         )
-        if result.outcome == "ok":  # FetchStatus.OK, a str enum
+        if result.outcome is FetchStatus.OK:
             _record_item_failures(store, result.source, tally.failures, now)
     if result.failure is not None:
         tally.failed(result.failure)

@@ -22,8 +22,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from feeds import metrics
 from feeds.errors import StoreError
+from feeds.model import FetchStatus
 from feeds.policy import FAILING_AFTER
-from feeds.sources.remote import FetchStatus
 from feeds.store import Store, figures
 from feeds.store.figures import Figures, SourceGroup
 from feeds.store.meta import LAST_CYCLE

@@ -25,12 +25,12 @@ from feedserver import FakeDNS, FeedServer, Reply, Seen, closed_port, feed_serve
 
 from feeds import USER_AGENT, pipeline
 from feeds.config import Config, WebhookConfig
-from feeds.model import EntryData, Outcome
+from feeds.model import EntryData, FetchResult, FetchStatus, Outcome
 from feeds.netguard import NetGuard
 from feeds.normalize import normalize
 from feeds.pipeline import merge_policy
 from feeds.slugs import CategoryResolver
-from feeds.sources.remote import FetchResult, FetchStatus, fetch_due
+from feeds.sources.remote import fetch_due
 from feeds.store import Store
 from feeds.store.sources import SourceRow
 from feeds.timefmt import utcnow

@@ -21,7 +21,6 @@ keeps to the same few clients, so its feeds share kept-alive connections.
 from __future__ import annotations
 
 import asyncio
-import enum
 import hashlib
 import socket
 import ssl
@@ -40,7 +39,7 @@ import httpx
 from feeds import USER_AGENT, netguard, policy
 from feeds.config import Config, FetchConfig, RemoteSource
 from feeds.errors import FetchError
-from feeds.model import EntryData, FeedMeta, ItemFailure
+from feeds.model import FetchResult, FetchStatus, ItemFailure, SourceState
 from feeds.netguard import ACCEPT_ENCODING, DECODE_ERRORS, AddressRefused, NetGuard
 from feeds.parse.feed import FeedParseError, ParseContext, ParsedFeed, parse_feed
 from feeds.store.sources import SourceRow, host_of
@@ -57,57 +56,6 @@ RETRY_AFTER_STATUSES = frozenset({429, 503})
 # Failures that mean "could not reach the host at all": what the network-down heuristic counts.
 CONNECTION_KINDS = frozenset({"dns", "refused", "unreachable", "connect", "connect_timeout"})
 ACCEPT = "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, */*;q=0.8"
-
-
-class FetchStatus(enum.StrEnum):
-    """What one fetch came to (the store compares these as strings)."""
-
-    OK = "ok"  # a new body was parsed (it may hold no items)
-    NOT_MODIFIED = "not_modified"  # 304
-    UNCHANGED = "unchanged"  # 200 with the same body as last time: not parsed
-    GONE = "gone"  # 410: polling stops until the config URL changes or set_gone(name, False)
-    ERROR = "error"
-    DEFERRED = "deferred"  # not requested: its host asked us to wait (Retry-After) during this run
-
-
-@dataclass(frozen=True, slots=True)
-class SourceState:
-    """A source's state after one fetch: what ``store.sources.record`` saves."""
-
-    url: str  # current URL (after a chain of permanent redirects)
-    aliases: tuple[str, ...]  # earlier URLs, oldest first
-    status: str  # HTTP status ("200", "304", "404"), "file", or an error kind ("timeout", "dns", ...)
-    etag: str | None = None
-    last_modified: str | None = None
-    body_hash: str | None = None
-    host: str | None = None  # host[:port] for Retry-After sharing; None for files
-    retry_after: datetime | None = None  # the host must not be asked again before this
-    floor: datetime | None = None  # Cache-Control / Expires / <ttl>: no point polling before this
-    ttl: int | None = None  # the feed's RSS <ttl> in minutes, remembered for later 304s
-    warning: str | None = None  # the body was malformed but still yielded items
-    meta: FeedMeta | None = None  # what the body said of its feed (None: no body was read)
-    error: str | None = None  # one line
-    count_error: bool = True  # False when the failure is blamed on our own network
-    duration_ms: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class FetchResult:
-    """One source's fetch: its parsed items (or none) and its new state."""
-
-    source: str
-    items: tuple[EntryData, ...]
-    failure: ItemFailure | None
-    skipped: tuple[str, ...]  # why each unusable item in the body was left out (ParsedFeed.skipped)
-    outcome: FetchStatus
-    state: SourceState
-    parser: str | None = None  # "lxml", "feedparser" or "json" when a body was parsed
-    found: int = 0  # items the body carried (``items`` is empty when a worker kept them)
-
-    @property
-    def unchanged(self) -> bool:
-        """Nothing new to store (304, same body, or not requested)."""
-        return self.outcome in (FetchStatus.NOT_MODIFIED, FetchStatus.UNCHANGED, FetchStatus.DEFERRED)
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,14 +20,15 @@ from urllib.parse import urlsplit
 from feeds import policy
 from feeds.config import shown_location
 from feeds.errors import SourceError
+from feeds.model import FetchResult, FetchStatus
 from feeds.timefmt import iso, parse_iso
 
 if TYPE_CHECKING:
     from feeds.config import OpmlList, RemoteSource
-    from feeds.sources.remote import FetchResult
     from feeds.store import Store
 
 FETCH_LOG_KEEP = 20
+_ANSWERED = (FetchStatus.OK, FetchStatus.NOT_MODIFIED, FetchStatus.UNCHANGED)  # the source answered
 
 _ROW_COLUMNS = (
     "name, url, config_url, aliases, interval, enabled, etag, last_modified, body_hash, last_fetch, "
@@ -278,7 +279,7 @@ class SourceRepo:
         state = result.state
         if state.host and state.retry_after is not None:
             self._open_host_window(state.host, state.retry_after)
-        if result.outcome == "deferred":  # not requested: not a fetch, not counted
+        if result.outcome is FetchStatus.DEFERRED:  # not requested: not a fetch, not counted
             self._defer(row, state.retry_after)
             return
         self._store.meta.count_fetch(result.outcome)
@@ -288,7 +289,9 @@ class SourceRepo:
         rate = None if row.kind == OPML else policy.item_rate(self._history(row.name), now)
         due = self._next_due(result, row, error_count, rate, now)
         self._save_state(result, row, error_count, rate, due, now)
-        event = policy.source_event(row.error_count, row.gone, error_count, result.outcome == "gone")
+        event = policy.source_event(
+            row.error_count, row.gone, error_count, result.outcome is FetchStatus.GONE
+        )
         if notify and event is not None:
             data = {"url": result.state.url, "status": result.state.status, "error": result.state.error}
             if row.kind == OPML:  # a list's URL may carry a token; webhook consumers get it without
@@ -302,11 +305,11 @@ class SourceRepo:
     def _next_due(
         self, result: FetchResult, row: SourceRow, error_count: int, rate: float | None, now: datetime
     ) -> datetime | None:
-        if result.outcome == "gone":
+        if result.outcome is FetchStatus.GONE:
             return None
         schedule = policy.Schedule(
             interval=row.interval,
-            ok=result.outcome in ("ok", "not_modified", "unchanged"),
+            ok=result.outcome in _ANSWERED,
             error_count=error_count,
             counted=result.state.count_error,
             retry_after=result.state.retry_after,
@@ -325,7 +328,7 @@ class SourceRepo:
         now: datetime,
     ) -> None:
         state = result.state
-        success = result.outcome in ("ok", "not_modified", "unchanged")
+        success = result.outcome in _ANSWERED
         self._conn.execute(
             """UPDATE sources SET url = ?, aliases = ?, etag = ?, last_modified = ?, body_hash = ?,
                    last_fetch = ?, last_success = ?, last_status = ?, error_count = ?, last_error = ?,
@@ -342,10 +345,10 @@ class SourceRepo:
                 state.status,
                 error_count,
                 None if success else state.error,
-                state.warning if result.outcome == "ok" else row.warning,
+                state.warning if result.outcome is FetchStatus.OK else row.warning,
                 _iso_or_none(due),
                 _iso_or_none(state.floor),
-                int(result.outcome == "gone"),
+                int(result.outcome is FetchStatus.GONE),
                 rate,
                 state.ttl,
                 row.name,
@@ -404,9 +407,9 @@ class SourceRepo:
 
 def _error_count(result: FetchResult, previous: int) -> int:
     """Consecutive errors: reset by any answer with content or "unchanged"; untouched when not our fault."""
-    if result.outcome in ("ok", "not_modified", "unchanged"):
+    if result.outcome in _ANSWERED:
         return 0
-    if result.outcome == "error" and result.state.count_error:
+    if result.outcome is FetchStatus.ERROR and result.state.count_error:
         return previous + 1
     return previous
 
