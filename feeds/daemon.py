@@ -28,7 +28,7 @@ import os
 import random
 import signal
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from types import FrameType
@@ -87,7 +87,7 @@ def make_scheduler(loop: asyncio.AbstractEventLoop) -> AsyncIOScheduler:
 
 
 class Daemon:
-    """The running daemon: its config, store, scheduler, and what it has yet to rebuild."""
+    """The running daemon: its config, store, scheduler, and whether a rebuild is due."""
 
     def __init__(
         self,
@@ -110,7 +110,7 @@ class Daemon:
         self._stopping = False
         self._stop = asyncio.Event()
         self._running: set[asyncio.Task[Any]] = set()
-        self._dirty: set[str] | None = set()  # None: rebuild every category
+        self._build_requested = False  # what to rebuild is the store's dirty marks (build_dirty)
         self._build_timer: asyncio.TimerHandle | None = None
         self._fetch_slots = asyncio.Semaphore(config.fetch.concurrency)
         self._host_slots: dict[str, asyncio.Semaphore] = {}
@@ -124,7 +124,7 @@ class Daemon:
         loop = asyncio.get_running_loop()
         self._install_signals(loop)
         try:
-            self._mark_dirty(None)  # a crash between a commit and its rebuild left files stale
+            self._request_build()  # a crash between a commit and its rebuild left files stale
             self.config = self._synced(self.base_config)  # per-source jobs then fetch without syncing
             self.scheduler = make_scheduler(loop)
             self._apply(plan(self.config), startup=True)
@@ -260,7 +260,7 @@ class Daemon:
 
     async def scan_local(self) -> None:
         """The local-scan job: unchanged files cost a stat each; changes are rebuilt shortly after."""
-        if self._stopping or self.store.conn.in_transaction:
+        if self._stopping or self.store.in_transaction:
             return
         async with self._step("local scan"):
             summary = pipeline.ingest_local(self.config, self.store, utcnow(), progress=self._check_stop)
@@ -312,7 +312,7 @@ class Daemon:
         self.config = expanded
         self.store.sources.sync(expanded.remote)
         self._apply(plan(expanded))
-        self._mark_dirty(None)
+        self._request_build()
 
     def _is_url_list(self, name: str | None) -> bool:
         return any(entry.is_url for entry in self.base_config.lists if entry.list_name == name)
@@ -380,14 +380,13 @@ class Daemon:
         else:
             log.debug("%s: %s", what, summary.line())
         if summary.changed_categories:
-            self._mark_dirty(summary.changed_categories)
+            self._request_build()
 
-    def _mark_dirty(self, categories: Iterable[str] | None) -> None:
-        """Remember what to rebuild (None: everything) and rebuild it after ``build_delay``."""
-        if categories is None:
-            self._dirty = None
-        elif self._dirty is not None:
-            self._dirty.update(categories)
+    def _request_build(self) -> None:
+        """Rebuild after ``build_delay``, once for any number of changes meanwhile. What to rebuild
+        is not kept here: the store marked it dirty with each change (and a changed config shows in
+        the outputs fingerprint), so the marks survive a crash and there is one dirty path."""
+        self._build_requested = True
         if self._build_timer is None:
             loop = asyncio.get_running_loop()
             self._build_timer = loop.call_later(self._build_delay, self._flush_build)
@@ -395,28 +394,26 @@ class Daemon:
     def _flush_build(self) -> None:
         """Rebuild what changed, then nudge the webhook job so new events go out now, not next tick."""
         self._build_timer = None
-        if self._dirty is not None and not self._dirty:
+        if not self._build_requested:
             return
-        if self.store.conn.in_transaction:  # a step is inside a transaction: try again shortly
-            self._mark_dirty(())
+        if self.store.in_transaction:  # a step is inside a transaction: try again shortly
+            self._request_build()
             return
-        only, self._dirty = self._dirty, set()
+        self._build_requested = False
         try:
-            self.publish(only)
+            self.publish()
         except (FeedsError, OSError) as exc:
             log.error("rebuilding feeds: %s", exc)
-            self._mark_dirty(only)
+            self._request_build()
             return
         self._nudge_webhooks()
 
-    def publish(self, only: Iterable[str] | None) -> None:
-        """Rebuild the given categories (None: all) and queue WebSub pings for files that changed;
-        first, retention deletes what ``feed.retain`` no longer keeps (its feeds are then dirty)."""
+    def publish(self) -> None:
+        """Rebuild what the store marked dirty (every output when the config's part in them
+        changed: ``pipeline.build_dirty``) and queue WebSub pings for files that changed; first,
+        retention deletes what ``feed.retain`` no longer keeps (its feeds are then dirty)."""
         pipeline.expire(self.config, self.store, datetime.now(UTC))
-        if only is None:
-            result = pipeline.build(self.config, self.store)
-        else:  # what the store marked dirty: a superset of ``only``, and it survives a crash
-            result = pipeline.build_dirty(self.config, self.store)
+        result = pipeline.build_dirty(self.config, self.store)
         pipeline.announce(self.config, self.store, result)
         if result.written:
             log.info("rebuilt %d files", len(result.written))
@@ -447,7 +444,7 @@ class Daemon:
         self._host_slots = {}
         self._apply(plan(self.config))
         self._read_lists_now()
-        self._mark_dirty(None)  # titles, site or categories may have changed: files differ only if so
+        self._request_build()  # a changed site, titles or views rebuild every output (build_dirty)
         log.info("config reloaded from %s", new.path)
 
     def _read_lists_now(self) -> None:

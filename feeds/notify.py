@@ -413,7 +413,7 @@ async def deliver_pending(
         retrying=tally.retrying,
         dead=tally.dead,
         disabled_endpoints=tuple(tally.disabled),
-        pending=_pending_count(store),
+        pending=store.outbox.pending_deliveries(),
         pings_delivered=pings[0],
         pings_retrying=pings[1],
         pings_dead=pings[2],
@@ -446,11 +446,6 @@ def _configured_endpoints(config: Config) -> tuple[dict[str, Endpoint], list[str
         except WebhookError as exc:
             problems.append(str(exc))
     return endpoints, problems
-
-
-def _pending_count(store: Store) -> int:
-    row = store.conn.execute("SELECT count(*) FROM deliveries WHERE status = 'pending'").fetchone()
-    return int(row[0])
 
 
 async def _drain_endpoint(run: _Pass, endpoint: Endpoint) -> None:

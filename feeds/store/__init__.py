@@ -149,6 +149,11 @@ class Store:
         self.close()
 
     @property
+    def in_transaction(self) -> bool:
+        """Whether a write is under way on this connection (the daemon's jobs share it)."""
+        return self.conn.in_transaction
+
+    @property
     def version(self) -> int:
         return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
 

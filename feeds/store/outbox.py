@@ -428,6 +428,11 @@ class OutboxRepo:
             for topic, version, attempts, q, n in rows
         ]
 
+    def pending_deliveries(self) -> int:
+        """Webhook deliveries still owed (the delivery report's ``pending``)."""
+        row = self._conn.execute("SELECT count(*) FROM deliveries WHERE status = 'pending'").fetchone()
+        return int(row[0])
+
     def pending_pings(self) -> int:
         return int(
             self._conn.execute("SELECT count(*) FROM websub_pings WHERE status = 'pending'").fetchone()[0]
