@@ -227,6 +227,32 @@ def test_posts_reach_the_feed_through_pause_reload_and_stop(tmp_path: Path) -> N
     assert integrity(tmp_path) == "ok"
 
 
+def test_a_start_writes_a_deleted_file_again_and_a_title_changed_by_sighup_reaches_the_feeds(
+    tmp_path: Path,
+) -> None:
+    """The daemon keeps no dirty set of its own: a start and a reload build what the store says is
+    stale, and a changed config shows in the outputs' fingerprint though no entry changed."""
+    config = write_config(tmp_path)
+    add_post(tmp_path / "posts", "a.md", "第一条")
+    with daemon(config) as running:
+        wait_for(feed_has(tmp_path, "第一条"), "the first post")
+        code, _ = running.stop()
+    assert code == 0
+    feeds = tmp_path / "public" / "feeds"
+    (feeds / f"{CATEGORY}.rss.xml").unlink()
+    with daemon(config) as running:
+        wait_for((feeds / f"{CATEGORY}.rss.xml").exists, "the deleted file written again")
+        config.write_text(
+            config.read_text(encoding="utf-8").replace("证券时报网", "证券时报"), encoding="utf-8"
+        )
+        running.send(signal.SIGHUP)
+        atom = feeds / f"{CATEGORY}.atom.xml"
+        wait_for(lambda: "<title>证券时报</title>" in atom.read_text(encoding="utf-8"), "the new title")
+        code, _ = running.stop()
+    assert code == 0
+    assert "证券时报</title>" in (feeds / f"{CATEGORY}.rss.xml").read_text(encoding="utf-8")
+
+
 def test_a_rule_added_by_sighup_is_applied_to_the_stored_copies(tmp_path: Path) -> None:
     config = write_config(tmp_path)
     add_post(tmp_path / "posts", "a.md", "推广广告")
