@@ -288,6 +288,7 @@ def test_a_read_only_store_folder_is_one_line_and_exit_1(project: Path, when: st
 def test_importing_the_cli_loads_none_of_the_heavy_libraries() -> None:
     """`feeds --help` must start in a blink: each command imports what it uses when it runs."""
     heavy = ("httpx", "markdown_it", "pypinyin", "lxml", "feedgen", "apscheduler", "pydantic", "nh3")
+    heavy += ("psycopg",)  # the PostgreSQL store's driver: only a postgresql:// store will load it
     code = f"import sys, feeds.cli; print(' '.join(m for m in {heavy!r} if m in sys.modules))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == ""
