@@ -22,7 +22,7 @@ import logging
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Never
 
 from feeds import policy
 from feeds.config import Config, OpmlList, RemoteSource, shown_location
@@ -111,7 +111,8 @@ async def _fetch_lists(
 
     plans = [plan_one(config, _as_source(entry, row.url), row, now) for entry, row in due]
 
-    async def parse(body: bytes, context: ParseContext, content_type: str | None) -> ParsedFeed:
+    async def parse(body: bytes, context: ParseContext, content_type: str | None) -> ParsedFeed[Never]:
+        """The fetcher's parse step for a list: its outlines go to ``fresh``, and no entries."""
         try:
             document = opml.parse_opml(body)
         except opml.OpmlError as exc:
@@ -125,7 +126,7 @@ async def _fetch_lists(
     shown = {entry.list_name: entry.shown for entry in config.lists}
     failures: list[ItemFailure] = []
     notify = bool(config.webhooks)
-    async with Fetcher(config.fetch, now, parse=parse, guard=guard) as fetcher:
+    async with Fetcher(config.fetch, now, parse, guard=guard) as fetcher:
         async for result in fetcher.run(plans):
             with store.transaction():
                 store.sources.record(result, new=0, updated=0, now=now, notify=notify)

@@ -390,16 +390,22 @@ class SourceState:
 
 @dataclass(frozen=True, slots=True)
 class FetchResult:
-    """One source's fetch: its parsed items (or none) and its new state."""
+    """One source's fetch: what its parse step made of a new body (or nothing) and its new state.
+
+    ``entries`` are the body's items ready to store, each a normalized ``Entry`` or the failure of
+    an item that could not become one. The fetcher does not make them: its caller's parse step does
+    (the pipeline's parses and normalizes in a worker, in one trip), and the fetcher hands back what
+    that step returned, so the store needs nothing from anywhere else.
+    """
 
     source: str
-    items: tuple[EntryData, ...]
+    entries: tuple[Entry | ItemFailure, ...]
     failure: ItemFailure | None
     skipped: tuple[str, ...]  # why each unusable item in the body was left out (ParsedFeed.skipped)
     outcome: FetchStatus
     state: SourceState
     parser: str | None = None  # "lxml", "feedparser" or "json" when a body was parsed
-    found: int = 0  # items the body carried (``items`` is empty when a worker kept them)
+    found: int = 0  # usable items the body carried
 
     @property
     def unchanged(self) -> bool:

@@ -45,6 +45,7 @@ from feeds.timefmt import utcnow
 if TYPE_CHECKING:
     from feeds.notify import DeliveryReport
     from feeds.parse.feed import ParseContext, ParsedFeed
+    from feeds.sources.remote import Parse
 
 log = logging.getLogger(__name__)
 
@@ -439,13 +440,28 @@ def normalize_items(context: NormalizeContext, items: tuple[EntryData, ...]) -> 
 
 def parse_and_normalize(
     context: NormalizeContext, parse_context: ParseContext, content_type: str | None, body: bytes
-) -> tuple[ParsedFeed, list[Entry | ItemFailure]]:
+) -> ParsedFeed[Entry | ItemFailure]:
     """Parse a fetched body and normalize its items in one go: one trip to a worker, not two, and
-    only the normalized items travel back."""
+    only the normalized items travel back (the parser's ``EntryData`` stay in the worker)."""
     from feeds.parse.feed import parse_feed
 
     parsed = parse_feed(body, parse_context, content_type=content_type)
-    return parsed.without_items(), normalize_items(context, parsed.items)
+    return parsed.with_items(tuple(normalize_items(context, parsed.items)))
+
+
+def parse_step(context: NormalizeContext, pool: LazyPool) -> Parse:
+    """The fetcher's parse step: ``parse_and_normalize`` in one of ``pool``'s workers (or here,
+    while a pool is not worth starting). Its entries come back in the fetch result itself, so
+    the pipeline stores ``result.entries`` as they are: no table of them kept on the side."""
+    import asyncio
+
+    async def parse(
+        body: bytes, parse_context: ParseContext, content_type: str | None
+    ) -> ParsedFeed[Entry | ItemFailure]:
+        job = partial(parse_and_normalize, context, parse_context, content_type)
+        return await asyncio.wrap_future(pool.submit(job, body))
+
+    return parse
 
 
 GROUP = 16  # most fetched sources stored in one transaction
@@ -466,52 +482,30 @@ async def ingest_remote(
     costs as much as ~15 stored entries, so a first cycle over many feeds spends far less on them.
     Nothing waits on the network inside a transaction.
     """
-    import asyncio  # here, not at the top: a run with local posts only does not need it
-
-    from feeds.sources.remote import fetch_due
+    from feeds.sources.remote import fetch_due  # here, not at the top: a local-only run does without
 
     now = now or utcnow()
     context = NormalizeContext(
         CategoryResolver(config.categories), config.site.url, now, rules.from_config(config)
     )
-    normalized: dict[str, list[Entry | ItemFailure]] = {}  # by source name, until stored
     summary = RunSummary()
     policy = merge_policy(config)
     known = KnownCategories(store)
     with bulk_gc(), LazyPool() as pool:
-
-        async def parse_in_pool(
-            body: bytes, parse_context: ParseContext, content_type: str | None
-        ) -> ParsedFeed:
-            job = partial(parse_and_normalize, context, parse_context, content_type)
-            parsed, entries = await asyncio.wrap_future(pool.submit(job, body))
-            normalized[parse_context.source] = entries
-            return parsed
-
-        results = fetch_due(config, store, now, force_all=force_all, sources=sources, parse=parse_in_pool)
+        parse = parse_step(context, pool)
+        results = fetch_due(config, store, now, parse, force_all=force_all, sources=sources)
         async with contextlib.aclosing(ready_batches(results, GROUP)) as groups:  # stops fetching on error
             async for group in groups:
                 with store.transaction():
                     for result in group:
-                        entries = _entries_of(result, normalized.pop(result.source, None), context)
-                        summary += _store_fetch(config, store, result, entries, now, policy, known)
+                        summary += _store_fetch(config, store, result, now, policy, known)
     return summary
-
-
-def _entries_of(
-    result: FetchResult, normalized: list[Entry | ItemFailure] | None, context: NormalizeContext
-) -> list[Entry | ItemFailure]:
-    """A result's normalized items: those its parse brought back, or (parsed elsewhere) made now."""
-    if normalized is not None:
-        return normalized
-    return normalize_items(context, result.items)
 
 
 def _store_fetch(
     config: Config,
     store: Store,
     result: FetchResult,
-    normalized: list[Entry | ItemFailure],
     now: datetime,
     policy: MergePolicy,
     known: KnownCategories | None = None,
@@ -527,7 +521,7 @@ def _store_fetch(
     if result.unchanged:
         tally.unchanged += 1
     with store.transaction():
-        for item in normalized:
+        for item in result.entries:
             if isinstance(item, ItemFailure):
                 tally.failed(item)
             elif too_old(item, cutoff):

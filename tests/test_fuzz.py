@@ -543,9 +543,9 @@ def prepare(raw: bytes) -> PreparedPost:
         return prepare_post(context, (post, None))
 
 
-def read_feed(body: bytes) -> tuple[ParsedFeed, list[Entry | ItemFailure]]:
-    """``parse_and_normalize`` as the fetcher calls it; a FeedParseError (or any other exception)
-    propagates to the caller, which decides whether refusing the whole body was allowed."""
+def read_feed(body: bytes) -> ParsedFeed[Entry | ItemFailure]:
+    """``parse_and_normalize`` as the fetcher's parse step runs it; a FeedParseError (or any other
+    exception) propagates to the caller, which decides whether refusing the whole body was allowed."""
     return parse_and_normalize(NORMALIZE, PARSE, None, body)
 
 
@@ -698,29 +698,29 @@ def check_post(raw: bytes) -> PreparedPost:
 
 def check_document(document: Document) -> None:
     """A well-built feed is never refused whole: each item is an entry, a failure or a skip reason."""
-    parsed, normalized = read_feed(document.text.encode("utf-8"))
-    assert len(normalized) + len(parsed.skipped) == document.items, (normalized, parsed.skipped)
-    assert_published_safely(entries_of(normalized))
+    parsed = read_feed(document.text.encode("utf-8"))
+    assert len(parsed.items) + len(parsed.skipped) == document.items, (parsed.items, parsed.skipped)
+    assert_published_safely(entries_of(parsed.items))
 
 
 def check_body(body: bytes) -> None:
     """Any bytes: refused with a FeedParseError, or items that publish well-formed and safe."""
     try:
-        _, normalized = read_feed(body)
+        parsed = read_feed(body)
     except FeedsError as exc:
         assert str(exc)
         return
-    assert_published_safely(entries_of(normalized))
+    assert_published_safely(entries_of(parsed.items))
 
 
 def outcome(body: bytes) -> object:
     """What reading a body gives, comparable across encodings of the same document: its entries, or
     the name of what it raised (whatever it is: a crash is the other tests' finding, not this one's)."""
     try:
-        parsed, normalized = read_feed(body)
+        parsed = read_feed(body)
     except Exception as exc:
         return type(exc).__name__
-    return normalized, parsed.skipped
+    return parsed.items, parsed.skipped
 
 
 def front_matter_length(entry: Entry) -> int:

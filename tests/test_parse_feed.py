@@ -574,9 +574,9 @@ def test_absurd_dates_never_reach_the_store(date: str) -> None:
     """Parse and normalize together, as the pipeline runs them: every item stored, within 1970..now."""
     context_ = NormalizeContext(CategoryResolver({}), "https://finews.example.com", FETCHED)
     for body in (dated_rss(date), json_feed({"id": "1", "date_published": date, "date_modified": date})):
-        parsed, entries = parse_and_normalize(context_, context(), None, body)
-        assert parsed.skipped == () and all(isinstance(entry, Entry) for entry in entries)
-        assert all(entry.published.year >= 1970 for entry in entries if isinstance(entry, Entry))
+        parsed = parse_and_normalize(context_, context(), None, body)
+        assert parsed.skipped == () and all(isinstance(entry, Entry) for entry in parsed.items)
+        assert all(entry.published.year >= 1970 for entry in parsed.items if isinstance(entry, Entry))
 
 
 def test_an_item_that_breaks_its_reader_is_skipped_alone() -> None:
@@ -639,7 +639,8 @@ def test_lone_surrogates_in_a_json_feed_cost_nothing() -> None:
     lxml and SQLite would each fail on them. The item is kept, its text readable everywhere."""
     body = f'{{"version": "https://jsonfeed.org/version/1.1", "items": [{SURROGATE_ITEM}, {{"id": "2"}}]}}'
     context_ = NormalizeContext(CategoryResolver({}), "https://finews.example.com", FETCHED)
-    parsed, entries = parse_and_normalize(context_, context(), None, body.encode())
+    parsed = parse_feed(body.encode(), context())
+    entries = parse_and_normalize(context_, context(), None, body.encode()).items
     assert parsed.skipped == () and len(entries) == 2
     for item in (*parsed.items, *entries):
         assert isinstance(item, EntryData | Entry)

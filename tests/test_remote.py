@@ -25,10 +25,12 @@ from feedserver import FakeDNS, FeedServer, Reply, Seen, closed_port, feed_serve
 
 from feeds import USER_AGENT, pipeline
 from feeds.config import Config, WebhookConfig
-from feeds.model import EntryData, FetchResult, FetchStatus, Outcome
+from feeds.model import Entry, EntryData, FetchResult, FetchStatus, ItemFailure, Outcome
 from feeds.netguard import NetGuard
 from feeds.normalize import normalize
-from feeds.pipeline import merge_policy
+from feeds.parallel import LazyPool
+from feeds.parse.feed import ParseContext, ParsedFeed
+from feeds.pipeline import NormalizeContext, merge_policy, parse_step
 from feeds.slugs import CategoryResolver
 from feeds.sources.remote import fetch_due
 from feeds.store import Store
@@ -82,21 +84,24 @@ def db(tmp_path: Path) -> Iterator[Store]:
 def run(
     config: Config, store: Store, now: datetime, force_all: bool = False, guard: NetGuard | None = None
 ) -> dict[str, FetchResult]:
-    """One fetch cycle, storing each result the way the pipeline does (items + state in one transaction)."""
-    resolver = CategoryResolver(config.categories)
+    """One fetch cycle with the pipeline's parse step, run in this process, storing each result the
+    way the pipeline does (its entries and its state in one transaction)."""
+    context = NormalizeContext(CategoryResolver(config.categories), config.site.url, now)
 
     async def cycle() -> dict[str, FetchResult]:
         results = {}
-        async for result in fetch_due(config, store, now, force_all=force_all, guard=guard):
-            new = updated = 0
-            with store.transaction():
-                for data in result.items:
-                    entry = normalize(data, resolver, config.site.url, now)
-                    outcome = store.entries.apply(entry, now, merge_policy(config)).outcome
-                    new += outcome is Outcome.NEW
-                    updated += outcome is Outcome.UPDATED
-                store.sources.record(result, new, updated, now)
-            results[result.source] = result
+        with LazyPool(workers=1) as pool:  # one worker is never worth starting: bodies parse here
+            parse = parse_step(context, pool)
+            async for result in fetch_due(config, store, now, parse, force_all=force_all, guard=guard):
+                new = updated = 0
+                with store.transaction():
+                    for entry in result.entries:
+                        assert isinstance(entry, Entry), entry
+                        outcome = store.entries.apply(entry, now, merge_policy(config)).outcome
+                        new += outcome is Outcome.NEW
+                        updated += outcome is Outcome.UPDATED
+                    store.sources.record(result, new, updated, now)
+                results[result.source] = result
         return results
 
     return asyncio.run(cycle())
@@ -124,13 +129,13 @@ def test_etag_then_304(tmp_path: Path, db: Store, feed_server: FeedServer) -> No
 
     first = run(config, db, now)["stcn"]
     assert first.outcome is FetchStatus.OK and first.parser == "lxml"
-    assert len(first.items) == 8 and first.skipped == ()
-    assert all(item.categories == ("zhengquanshibaowang",) for item in first.items)
+    assert len(first.entries) == 8 and first.skipped == ()
+    assert all(entry.slugs == ("zhengquanshibaowang",) for entry in first.entries)
     assert row(db, "stcn").etag == '"v1"' and row(db, "stcn").last_status == "200"
 
     second = run(config, db, now, force_all=True)["stcn"]
     assert feed_server.hits("/feed")[-1].headers["if-none-match"] == '"v1"'
-    assert second.outcome is FetchStatus.NOT_MODIFIED and second.items == () and second.failure is None
+    assert second.outcome is FetchStatus.NOT_MODIFIED and second.entries == () and second.failure is None
     stored = row(db, "stcn")
     assert (stored.last_status, stored.etag, stored.error_count) == ("304", '"v1"', 0)
     assert stored.next_due is not None and stored.next_due >= now + timedelta(minutes=30)  # <ttl>30</ttl>
@@ -154,12 +159,12 @@ def test_same_body_hash_is_unchanged(tmp_path: Path, db: Store, feed_server: Fee
     url = feed_server.route("/plain", Reply(body=rss("a", "b")))
     config = make_config(tmp_path, [{"name": "plain", "url": url}])
     now = utcnow()
-    assert len(run(config, db, now)["plain"].items) == 2
+    assert len(run(config, db, now)["plain"].entries) == 2
     again = run(config, db, now, force_all=True)["plain"]
-    assert again.outcome is FetchStatus.UNCHANGED and again.items == () and again.unchanged
+    assert again.outcome is FetchStatus.UNCHANGED and again.entries == () and again.unchanged
     assert row(db, "plain").error_count == 0
     feed_server.route("/plain", Reply(body=rss("a", "b", "c")))
-    assert len(run(config, db, now, force_all=True)["plain"].items) == 3
+    assert len(run(config, db, now, force_all=True)["plain"].entries) == 3
 
 
 def test_user_agent_and_not_due_sources_are_skipped(
@@ -379,7 +384,7 @@ def test_compressed_feed_is_read(tmp_path: Path, db: Store, feed_server: FeedSer
     packed = BOMBS[encoding](RSS)
     url = feed_server.route("/packed", Reply(body=packed, headers={"Content-Encoding": encoding}))
     config = make_config(tmp_path, [{"name": "packed", "url": url}])
-    assert len(run(config, db, utcnow())["packed"].items) == 8
+    assert len(run(config, db, utcnow())["packed"].entries) == 8
     assert "br" in feed_server.hits("/packed")[0].headers["accept-encoding"]
 
 
@@ -427,7 +432,7 @@ def test_wrong_charset_declarations(
     url = feed_server.route("/cs", Reply(body=body.encode(actual), headers=headers))
     config = make_config(tmp_path, [{"name": "cs", "url": url}])
     result = run(config, db, utcnow())["cs"]
-    assert [item.title for item in result.items] == [CHINESE]
+    assert [entry.title for entry in result.entries] == [CHINESE]
 
 
 def test_xxe_does_not_read_files(tmp_path: Path, db: Store, feed_server: FeedServer) -> None:
@@ -457,7 +462,7 @@ def test_billion_laughs_is_harmless(tmp_path: Path, db: Store, feed_server: Feed
     started = time.monotonic()
     result = run(config, db, utcnow())["lol"]
     assert time.monotonic() - started < 5
-    assert all(len(item.title) < 1000 for item in result.items)
+    assert all(len(entry.title) < 1000 for entry in result.entries)
 
 
 def test_items_without_dates_ids_or_links(tmp_path: Path, db: Store, feed_server: FeedServer) -> None:
@@ -465,8 +470,8 @@ def test_items_without_dates_ids_or_links(tmp_path: Path, db: Store, feed_server
     config = make_config(tmp_path, [{"name": "stcn", "url": url}])
     now = utcnow()
     result = run(config, db, now)["stcn"]
-    assert result.skipped == () and sum(item.item_id.startswith("sha256:") for item in result.items) == 1
-    by_title = {item.title: item for item in result.items}
+    assert result.skipped == () and sum(entry.item_id.startswith("sha256:") for entry in result.entries) == 1
+    by_title = {entry.title: entry for entry in result.entries}
     undated = by_title["沪深两市成交额连续第十个交易日突破万亿元"]
     assert undated.date_is_fetch_time and undated.published == now and undated.raw_date == ""
     title_only = by_title["只有标题的快讯：A股三大指数集体收涨"]
@@ -501,8 +506,31 @@ def test_json_feed_over_http(tmp_path: Path, db: Store, feed_server: FeedServer)
     body = (DATA / "feed.json").read_bytes()
     url = feed_server.route("/feed.json", Reply(body=body, headers={"Content-Type": "application/feed+json"}))
     result = run(make_config(tmp_path, [{"name": "fund", "url": url}]), db, utcnow())["fund"]
-    assert result.parser == "json" and len(result.items) == 3 and result.skipped == ()
-    assert result.items[0].link == feed_server.url("/news/20220125-01.html")
+    assert result.parser == "json" and len(result.entries) == 3 and result.skipped == ()
+    assert result.entries[0].link == feed_server.url("/news/20220125-01.html")
+
+
+def test_a_result_carries_what_its_parse_step_made(
+    tmp_path: Path, db: Store, feed_server: FeedServer
+) -> None:
+    """The fetcher hands a new body to the caller's parse step and its result carries that step's
+    entries themselves, so the pipeline stores ``result.entries`` with nothing kept beside them."""
+    url = feed_server.route("/feed", Reply(body=rss("a", "b")))
+    config = make_config(tmp_path, [{"name": "s", "url": url}])
+    now = utcnow()
+    context = NormalizeContext(CategoryResolver(config.categories), config.site.url, now)
+    made: list[ParsedFeed[Entry | ItemFailure]] = []
+
+    async def parse(body: bytes, parse_context: ParseContext, content_type: str | None) -> Any:
+        made.append(pipeline.parse_and_normalize(context, parse_context, content_type, body))
+        return made[-1]
+
+    async def fetch() -> list[FetchResult]:
+        return [result async for result in fetch_due(config, db, now, parse)]
+
+    (result,) = asyncio.run(fetch())
+    assert result.outcome is FetchStatus.OK and result.entries is made[0].items
+    assert [entry.title for entry in result.entries] == ["a", "b"] and result.found == 2
 
 
 def test_file_url_and_relative_path_sources(tmp_path: Path, db: Store) -> None:
@@ -518,8 +546,8 @@ def test_file_url_and_relative_path_sources(tmp_path: Path, db: Store) -> None:
     config = make_config(tmp_path, remotes)
     now = utcnow()
     results = run(config, db, now)
-    assert [i.title for i in results["atom03"].items] == ["国债期货全线收涨"]
-    assert [i.title for i in results["rss10"].items] == ["上证指数报收3524点"]
+    assert [i.title for i in results["atom03"].entries] == ["国债期货全线收涨"]
+    assert [i.title for i in results["rss10"].entries] == ["上证指数报收3524点"]
     assert results["nofile"].state.status == "not_found" and row(db, "nofile").error_count == 1
     assert run(config, db, now, force_all=True)["rss10"].outcome is FetchStatus.UNCHANGED
 
@@ -527,7 +555,7 @@ def test_file_url_and_relative_path_sources(tmp_path: Path, db: Store) -> None:
 def test_bozo_feed_is_ingested_with_a_warning(tmp_path: Path, db: Store, feed_server: FeedServer) -> None:
     url = feed_server.route("/bozo", Reply(body=(DATA / "bozo.xml").read_bytes()))
     result = run(make_config(tmp_path, [{"name": "bozo", "url": url}]), db, utcnow())["bozo"]
-    assert result.outcome is FetchStatus.OK and len(result.items) == 2 and result.failure is None
+    assert result.outcome is FetchStatus.OK and len(result.entries) == 2 and result.failure is None
     assert result.state.warning and status_json(db, "bozo")["warning"] == result.state.warning
 
 
@@ -645,7 +673,7 @@ def test_a_feed_on_loopback_is_refused_by_default(tmp_path: Path, db: Store, fee
     url = feed_server.route("/feed", Reply(body=rss("internal")))
     config = make_config(tmp_path, [{"name": "local", "url": url}], allow_private=False)
     result = run(config, db, utcnow())["local"]
-    assert result.outcome is FetchStatus.ERROR and result.items == ()
+    assert result.outcome is FetchStatus.ERROR and result.entries == ()
     assert result.state.status == "blocked" and result.state.count_error
     assert result.failure is not None and result.failure.location == url
     assert "127.0.0.1 is a loopback address" in result.failure.reason
@@ -696,7 +724,7 @@ def test_a_redirect_into_the_private_network_is_refused_and_never_saved(
     finally:
         internal.stop()
     assert len(feed_server.hits("/feed")) == 1 and not internal.requests
-    assert result.state.status == "blocked" and result.items == ()
+    assert result.state.status == "blocked" and result.entries == ()
     assert result.failure is not None and result.failure.location == secret
     assert f"redirected from {url}" in result.failure.reason
     assert (row(db, "moved").url, row(db, "moved").aliases) == (url, ())
@@ -754,7 +782,7 @@ def test_a_name_that_does_not_resolve_is_a_dns_error(tmp_path: Path, db: Store) 
 def test_file_sources_need_no_allow_private(tmp_path: Path, db: Store) -> None:
     (tmp_path / "local.xml").write_bytes(rss("from a file"))
     config = make_config(tmp_path, [{"name": "file", "url": "local.xml"}], allow_private=False)
-    assert [item.title for item in run(config, db, utcnow())["file"].items] == ["from a file"]
+    assert [entry.title for entry in run(config, db, utcnow())["file"].entries] == ["from a file"]
 
 
 def test_a_source_failing_recovering_and_gone_is_announced_once_each(

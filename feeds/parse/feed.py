@@ -42,7 +42,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from email.utils import parsedate_tz
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 from urllib.parse import urljoin
 
 import feedparser
@@ -55,6 +55,7 @@ from feeds.normalize import EARLIEST, ID_MAX, LINK_MAX, TITLE_MAX, absolute_url,
 
 FUTURE_TOLERANCE = timedelta(days=1)  # a later date is a wrong clock, not news from the future
 T = TypeVar("T")
+Item_co = TypeVar("Item_co", covariant=True)  # what a ParsedFeed's items are
 
 _ATOM = "{http://www.w3.org/2005/Atom}"
 _CONTENT = "{http://purl.org/rss/1.0/modules/content/}"
@@ -133,23 +134,27 @@ class ParseContext:
 
 
 @dataclass(frozen=True, slots=True)
-class ParsedFeed:
-    """One parsed body: its items, the ones it could not use (and why), and what it said about polling."""
+class ParsedFeed(Generic[Item_co]):
+    """One parsed body: its items, the ones it could not use (and why), and what it said about polling.
 
-    items: tuple[EntryData, ...]
+    ``parse_feed`` gives ``EntryData`` items; the pipeline's parse step hands the fetcher the same
+    parse carrying the normalized entries instead (``with_items``), which the fetch result then
+    carries to the store: whatever the items are, they are made once and cross a process once.
+    """
+
+    items: tuple[Item_co, ...]
     # One reason per unusable item, naming it by position ("item 3: empty (...)"), and one line for
     # all the items over max_items.
     skipped: tuple[str, ...]
     ttl: int | None  # RSS <ttl>, minutes
     warning: str | None  # the feed was malformed but still yielded items
     parser: str  # "lxml", "feedparser" or "json": which path read it
-    found: int  # usable items the feed carried (still counted once ``items`` has been let go)
+    found: int  # usable items the feed carried (the fetch log's count, whatever became of them)
     meta: FeedMeta | None = None  # what the feed says of itself (id, title, home page, updated)
 
-    def without_items(self) -> ParsedFeed:
-        """The same parse minus its items: what a worker sends back once it has normalized them,
-        so each item crosses the process boundary once, not twice."""
-        return replace(self, items=())
+    def with_items(self, items: tuple[T, ...]) -> ParsedFeed[T]:
+        """The same parse carrying other items: what became of these (normalized entries), or none."""
+        return ParsedFeed(items, self.skipped, self.ttl, self.warning, self.parser, self.found, self.meta)
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,7 +203,7 @@ class _Unusual(Exception):
 
 def parse_feed(
     body: bytes, ctx: ParseContext, *, content_type: str | None = None, fast: bool = True
-) -> ParsedFeed:
+) -> ParsedFeed[EntryData]:
     """Parse one fetched body; ``fast=False`` forces feedparser (tests compare the two paths)."""
     text = decode_body(body, http_charset(content_type))
     if text.lstrip()[:1] == "{":
@@ -211,7 +216,7 @@ def parse_feed(
     return _finish(_feedparser_items(document, root, ctx), ctx, "feedparser")
 
 
-def _finish(raw: _RawFeed, ctx: ParseContext, parser: str) -> ParsedFeed:
+def _finish(raw: _RawFeed, ctx: ParseContext, parser: str) -> ParsedFeed[EntryData]:
     """Every reader ends here, so all of them keep the same items and word the same skip reasons.
 
     An item that cannot become an entry, whatever the reason, is skipped with that reason and never

@@ -9,9 +9,16 @@ body as a stream and decodes gzip/deflate/brotli itself in bounded pieces, so ne
 hold a run. Every connection, redirect hops included, is checked where it is opened
 (``feeds.netguard``): a feed or a redirect that leads to a loopback, private or link-local address
 is refused, recorded as the source's "blocked" error, unless ``fetch.allow_private`` is true.
-Results carry the source's new state (``SourceState``); the pipeline stores items and state in one
+Results carry the source's new state (``SourceState``); the pipeline stores entries and state in one
 transaction per source (``store.sources.record``). Nothing here writes the store except the
 initial ``sync``.
+
+What a new body becomes is not decided here: the caller passes a parse step (``Parse``) that
+returns the body's entries ready to store, and each result carries them as that step made them,
+so nothing travels beside the results. The pipeline's step parses and normalizes in a worker
+process; an OPML list's keeps its outlines itself and gives no entries. The entry type is fixed
+(``Entry | ItemFailure``) rather than the fetcher being generic over it: every result goes to the
+same store, and a step with nothing to store returns none of them.
 
 httpx's connection pool serializes a lot of work per client, so requests are spread over a few
 clients (one per ``CLIENT_SLOTS`` concurrent requests); bench/bench_fetch.py measures it. A host
@@ -39,9 +46,9 @@ import httpx
 from feeds import USER_AGENT, netguard, policy
 from feeds.config import Config, FetchConfig, RemoteSource
 from feeds.errors import FetchError
-from feeds.model import FetchResult, FetchStatus, ItemFailure, SourceState
+from feeds.model import Entry, FetchResult, FetchStatus, ItemFailure, SourceState
 from feeds.netguard import ACCEPT_ENCODING, DECODE_ERRORS, AddressRefused, NetGuard
-from feeds.parse.feed import FeedParseError, ParseContext, ParsedFeed, parse_feed
+from feeds.parse.feed import FeedParseError, ParseContext, ParsedFeed
 from feeds.store.sources import SourceRow, host_of
 
 if TYPE_CHECKING:
@@ -87,16 +94,16 @@ async def fetch_due(
     config: Config,
     store: Store,
     now: datetime,
+    parse: Parse,
     force_all: bool = False,
     sources: Collection[str] | None = None,
-    parse: Parse | None = None,
     guard: NetGuard | None = None,
 ) -> AsyncIterator[FetchResult]:
     """Fetch every due source; yield each result as soon as it is ready (see the module docstring).
 
+    ``parse`` turns each new body into its entries (see ``Parse``).
     ``sources`` limits the run to those names (the daemon's per-source jobs) and skips syncing the
     config into the store, which the daemon does once at start and on reload: O(1) work per job.
-    ``parse`` replaces the in-loop parse (e.g. with one in a worker process, see ``Parse``).
     ``guard`` replaces the address policy taken from ``fetch.allow_private`` (tests inject a resolver).
 
     Connection-level failures are held back to the end of the run: when most hosts were unreachable
@@ -111,7 +118,7 @@ async def fetch_due(
     plans = plan_fetches(config, rows, store.sources.host_windows(now), now, force_all)
     if not plans:
         return
-    async with Fetcher(config.fetch, now, parse=parse, guard=guard) as fetcher:
+    async with Fetcher(config.fetch, now, parse, guard=guard) as fetcher:
         async for result in fetcher.run(plans):
             yield result
 
@@ -201,13 +208,10 @@ class _HostGate:
         self._slots.release()
 
 
-Parse: TypeAlias = Callable[[bytes, ParseContext, str | None], Awaitable[ParsedFeed]]
-"""Parses a fetched body; the caller may run it elsewhere (a process pool) while fetches go on."""
-
-
-async def parse_here(body: bytes, context: ParseContext, content_type: str | None) -> ParsedFeed:
-    """The default ``Parse``: on the event loop itself (fine for the few feeds of a routine run)."""
-    return parse_feed(body, context, content_type=content_type)
+Parse: TypeAlias = Callable[[bytes, ParseContext, str | None], Awaitable[ParsedFeed[Entry | ItemFailure]]]
+"""A fetched body (with its Content-Type) → the parse, its items ready to store; raises
+``FeedParseError`` for a body that is no usable document. The caller may run it elsewhere (a
+process pool) while fetches go on; what it returns is what the result carries."""
 
 
 class Fetcher:
@@ -217,13 +221,13 @@ class Fetcher:
         self,
         fetch: FetchConfig,
         now: datetime,
+        parse: Parse,
         clients: int | None = None,
-        parse: Parse | None = None,
         guard: NetGuard | None = None,
     ) -> None:
         self._config = fetch
         self._now = now
-        self._parse = parse or parse_here
+        self._parse = parse
         self._global = asyncio.Semaphore(fetch.concurrency)
         self._hosts: dict[str, _HostGate] = {}
         count = clients or min(MAX_CLIENTS, max(1, -(-fetch.concurrency // CLIENT_SLOTS)))
