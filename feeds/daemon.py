@@ -12,7 +12,10 @@ Why this shape:
   added (``config``; ``base_config`` is the file as loaded), and a list that changed what it lists
   adds and removes source jobs on the spot.
 - Changed categories are gathered and rebuilt together a moment later, so a burst of fetches
-  rewrites ``all`` once rather than once per source.
+  rewrites ``all`` once rather than once per source; what to rebuild is what the store marked dirty.
+- Every job's fetcher shares one ``HostGates`` (``feeds/sources/gates.py``): ``fetch.concurrency``,
+  ``fetch.per_host`` and ``fetch.per_host_delay`` hold across jobs as within one run, and a
+  Retry-After one job met defers the others on that host.
 - SIGTERM/SIGINT: no new jobs start; running steps get ``grace`` seconds, then are cancelled at an
   ``await`` (between transactions); a long local scan stops between files and its open batch rolls
   back. SIGHUP reloads the config; an invalid one is logged and the running one kept.
@@ -56,8 +59,8 @@ from feeds.scheduler import (
     plan,
     reload_problem,
 )
+from feeds.sources.gates import HostGates
 from feeds.store import Store
-from feeds.store.sources import host_of
 from feeds.timefmt import utcnow
 
 log = logging.getLogger(__name__)
@@ -112,9 +115,7 @@ class Daemon:
         self._running: set[asyncio.Task[Any]] = set()
         self._build_requested = False  # what to rebuild is the store's dirty marks (build_dirty)
         self._build_timer: asyncio.TimerHandle | None = None
-        self._fetch_slots = asyncio.Semaphore(config.fetch.concurrency)
-        self._host_slots: dict[str, asyncio.Semaphore] = {}
-        self._host_next_start: dict[str, float] = {}
+        self._gates = HostGates(config.fetch)  # one per-host gate for every job's fetches
         self._saved_handlers: dict[int, Any] = {}
 
     # ---- life cycle ----------------------------------------------------------------------------
@@ -272,7 +273,7 @@ class Daemon:
         spec = self.plan.get(job_id)
         if spec is None or spec.source is None or self._stopping:
             return
-        async with self._step(f"fetch {spec.source}"), self._slots(spec.url):
+        async with self._step(f"fetch {spec.source}"):
             summary = await self._ingest_remote(spec.source)
             self._record(f"fetch {spec.source}", summary)
         self._follow_next_due(spec)
@@ -289,8 +290,10 @@ class Daemon:
         is_url = self._is_url_list(name)
         force = name in self._force_lists
         self._force_lists.discard(name)
-        async with self._step(f"OPML list {name}"), self._slots(spec.url if is_url else None):
-            refreshed = await lists.refresh(self.base_config, self.store, utcnow(), force, names={name})
+        async with self._step(f"OPML list {name}"):
+            refreshed = await lists.refresh(
+                self.base_config, self.store, utcnow(), force, names={name}, gates=self._gates
+            )
             self._use(refreshed.config)
         if is_url:
             self._follow_next_due(spec)
@@ -333,27 +336,9 @@ class Daemon:
 
     async def _ingest_remote(self, name: str) -> RunSummary:
         """Fetch just this source (the config was synced into the store at start and on reload)."""
-        return await pipeline.ingest_remote(self.config, self.store, utcnow(), sources={name})
-
-    @asynccontextmanager
-    async def _slots(self, url: str | None) -> AsyncIterator[None]:
-        """At most ``fetch.concurrency`` fetches in all and ``fetch.per_host`` per host, across jobs,
-        and starts on one host at least ``fetch.per_host_delay`` apart (each job's fetcher only
-        spaces its own requests)."""
-        host = (host_of(url) if url else None) or ""
-        per_host = self._host_slots.setdefault(host, asyncio.Semaphore(self.config.fetch.per_host))
-        async with self._fetch_slots, per_host:
-            if host:
-                await self._space(host)
-            yield
-
-    async def _space(self, host: str) -> None:
-        """Book this host's next start slot, then wait for it (booking first keeps waiters in line)."""
-        now = asyncio.get_running_loop().time()
-        start = max(now, self._host_next_start.get(host, now))
-        self._host_next_start[host] = start + self.config.fetch.per_host_delay
-        if start > now:
-            await asyncio.sleep(start - now)
+        return await pipeline.ingest_remote(
+            self.config, self.store, utcnow(), sources={name}, gates=self._gates
+        )
 
     def _stored_next_due(self, name: str | None) -> datetime | None:
         """When the fetcher will next fetch the source: its next_due, or its host's Retry-After end if
@@ -440,8 +425,7 @@ class Daemon:
             return
         self.base_config = new
         self.config = self._synced(new)
-        self._fetch_slots = asyncio.Semaphore(new.fetch.concurrency)
-        self._host_slots = {}
+        self._gates = HostGates(new.fetch)
         self._apply(plan(self.config))
         self._read_lists_now()
         self._request_build()  # a changed site, titles or views rebuild every output (build_dirty)

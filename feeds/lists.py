@@ -34,6 +34,7 @@ from feeds.store.sources import OPML, SourceRow
 if TYPE_CHECKING:
     from feeds.netguard import NetGuard
     from feeds.parse.feed import ParseContext, ParsedFeed
+    from feeds.sources.gates import HostGates
     from feeds.store import Store
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,7 @@ async def refresh(
     force_all: bool = False,
     names: Collection[str] | None = None,
     guard: NetGuard | None = None,
+    gates: HostGates | None = None,
 ) -> Refreshed:
     """Read the file lists and fetch the due URL lists (``names``: only those; ``force_all``: every
     URL list outside a Retry-After window), store what each gave, and return the expanded config.
@@ -83,7 +85,7 @@ async def refresh(
         return Refreshed(config, RunSummary())
     store.sources.sync_lists(config.lists)
     fresh: dict[str, opml.OpmlDocument] = {}
-    failures = await _fetch_lists(config, store, now, force_all, names, guard, fresh)
+    failures = await _fetch_lists(config, store, now, force_all, names, guard, gates, fresh)
     expanded = expand(config, store)
     failures += _record_problems(config, store, fresh, now)
     return Refreshed(expanded, RunSummary(failed=len(failures), failures=tuple(failures)))
@@ -99,6 +101,7 @@ async def _fetch_lists(
     force_all: bool,
     names: Collection[str] | None,
     guard: NetGuard | None,
+    gates: HostGates | None,
     fresh: dict[str, opml.OpmlDocument],
 ) -> list[ItemFailure]:
     """Fetch the due lists; each one's state and outlines commit together. ``fresh`` gets every
@@ -126,7 +129,7 @@ async def _fetch_lists(
     shown = {entry.list_name: entry.shown for entry in config.lists}
     failures: list[ItemFailure] = []
     notify = bool(config.webhooks)
-    async with Fetcher(config.fetch, now, parse, guard=guard) as fetcher:
+    async with Fetcher(config.fetch, now, parse, guard=guard, gates=gates) as fetcher:
         async for result in fetcher.run(plans):
             with store.transaction():
                 store.sources.record(result, new=0, updated=0, now=now, notify=notify)

@@ -45,6 +45,7 @@ from feeds.timefmt import utcnow
 if TYPE_CHECKING:
     from feeds.notify import DeliveryReport
     from feeds.parse.feed import ParseContext, ParsedFeed
+    from feeds.sources.gates import HostGates
     from feeds.sources.remote import Parse
 
 log = logging.getLogger(__name__)
@@ -473,8 +474,10 @@ async def ingest_remote(
     now: datetime | None = None,
     force_all: bool = False,
     sources: Collection[str] | None = None,
+    gates: HostGates | None = None,
 ) -> RunSummary:
-    """Fetch due remote sources (``sources``: only those) and store each one's items with its new
+    """Fetch due remote sources (``sources``: only those; ``gates``: limits shared with other
+    fetches, as the daemon's jobs share them) and store each one's items with its new
     state, while other fetches go on and worker processes parse and normalize the next bodies.
 
     Results are stored in groups: whatever finished while the last group was being written goes
@@ -493,7 +496,7 @@ async def ingest_remote(
     known = KnownCategories(store)
     with bulk_gc(), LazyPool() as pool:
         parse = parse_step(context, pool)
-        results = fetch_due(config, store, now, parse, force_all=force_all, sources=sources)
+        results = fetch_due(config, store, now, parse, force_all=force_all, sources=sources, gates=gates)
         async with contextlib.aclosing(ready_batches(results, GROUP)) as groups:  # stops fetching on error
             async for group in groups:
                 with store.transaction():

@@ -49,6 +49,7 @@ from feeds.errors import FetchError
 from feeds.model import Entry, FetchResult, FetchStatus, ItemFailure, SourceState
 from feeds.netguard import ACCEPT_ENCODING, DECODE_ERRORS, AddressRefused, NetGuard
 from feeds.parse.feed import FeedParseError, ParseContext, ParsedFeed
+from feeds.sources.gates import HostGates
 from feeds.store.sources import SourceRow, host_of
 
 if TYPE_CHECKING:
@@ -98,6 +99,7 @@ async def fetch_due(
     force_all: bool = False,
     sources: Collection[str] | None = None,
     guard: NetGuard | None = None,
+    gates: HostGates | None = None,
 ) -> AsyncIterator[FetchResult]:
     """Fetch every due source; yield each result as soon as it is ready (see the module docstring).
 
@@ -105,6 +107,8 @@ async def fetch_due(
     ``sources`` limits the run to those names (the daemon's per-source jobs) and skips syncing the
     config into the store, which the daemon does once at start and on reload: O(1) work per job.
     ``guard`` replaces the address policy taken from ``fetch.allow_private`` (tests inject a resolver).
+    ``gates``: per-host and overall limits shared with other fetches (the daemon's jobs); by default
+    this run's own.
 
     Connection-level failures are held back to the end of the run: when most hosts were unreachable
     (``policy.network_down``) our own network is the likely culprit, and they are yielded with
@@ -118,7 +122,7 @@ async def fetch_due(
     plans = plan_fetches(config, rows, store.sources.host_windows(now), now, force_all)
     if not plans:
         return
-    async with Fetcher(config.fetch, now, parse, guard=guard) as fetcher:
+    async with Fetcher(config.fetch, now, parse, guard=guard, gates=gates) as fetcher:
         async for result in fetcher.run(plans):
             yield result
 
@@ -180,34 +184,6 @@ def _target(config: Config, url: str) -> tuple[str, bool]:
 # ---- the fetcher --------------------------------------------------------------------------------
 
 
-class _HostGate:
-    """Per-host politeness: at most ``per_host`` requests at once, starts ``delay`` seconds apart.
-
-    Also remembers a Retry-After seen during this run, so later sources on the host are deferred.
-    """
-
-    def __init__(self, per_host: int, delay: float) -> None:
-        self._slots = asyncio.Semaphore(per_host)
-        self._spacing = asyncio.Lock()
-        self._delay = delay
-        self._next_start = 0.0
-        self.retry_after: datetime | None = None
-
-    async def __aenter__(self) -> None:
-        await self._slots.acquire()
-        if not self._delay:
-            return
-        async with self._spacing:
-            loop = asyncio.get_running_loop()
-            wait = self._next_start - loop.time()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            self._next_start = loop.time() + self._delay
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        self._slots.release()
-
-
 Parse: TypeAlias = Callable[[bytes, ParseContext, str | None], Awaitable[ParsedFeed[Entry | ItemFailure]]]
 """A fetched body (with its Content-Type) → the parse, its items ready to store; raises
 ``FeedParseError`` for a body that is no usable document. The caller may run it elsewhere (a
@@ -224,12 +200,12 @@ class Fetcher:
         parse: Parse,
         clients: int | None = None,
         guard: NetGuard | None = None,
+        gates: HostGates | None = None,
     ) -> None:
         self._config = fetch
         self._now = now
         self._parse = parse
-        self._global = asyncio.Semaphore(fetch.concurrency)
-        self._hosts: dict[str, _HostGate] = {}
+        self._gates = gates or HostGates(fetch)
         count = clients or min(MAX_CLIENTS, max(1, -(-fetch.concurrency // CLIENT_SLOTS)))
         per_client = max(1, -(-fetch.concurrency // count))
         tls = httpx.create_ssl_context()  # built once: each client building its own costs ~25 ms
@@ -286,13 +262,13 @@ class Fetcher:
 
     async def _fetch_http(self, plan: _Plan) -> FetchResult:
         host = plan.row.host or ""
-        gate = self._hosts.setdefault(host, _HostGate(self._config.per_host, self._config.per_host_delay))
-        if gate.retry_after is not None:
-            return _deferred(plan, gate.retry_after)
+        gate = self._gates.gate(host)
+        if (until := gate.deferred_until(self._now)) is not None:
+            return _deferred(plan, until)
         async with gate:
-            if gate.retry_after is not None:  # set while we queued behind another request
-                return _deferred(plan, gate.retry_after)
-            async with self._global:
+            if (until := gate.deferred_until(self._now)) is not None:  # set while we queued
+                return _deferred(plan, until)
+            async with self._gates.overall:
                 response = await self._request(plan)
         result = await self._outcome(plan, response, status=str(response.status))
         if result.state.retry_after is not None:
