@@ -61,6 +61,7 @@ from feeds.scheduler import (
 )
 from feeds.sources.gates import HostGates
 from feeds.store import Store
+from feeds.store.interface import Storage
 from feeds.timefmt import utcnow
 
 log = logging.getLogger(__name__)
@@ -95,7 +96,7 @@ class Daemon:
     def __init__(
         self,
         config: Config,
-        store: Store,
+        store: Storage,
         *,
         rng: random.Random | None = None,
         grace: float = GRACE,

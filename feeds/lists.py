@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from feeds.netguard import NetGuard
     from feeds.parse.feed import ParseContext, ParsedFeed
     from feeds.sources.gates import HostGates
-    from feeds.store import Store
+    from feeds.store.interface import Storage
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ class Refreshed:
     summary: RunSummary
 
 
-def expand(config: Config, store: Store) -> Config:
+def expand(config: Config, store: Storage) -> Config:
     """``config`` with each list's sources among its remote sources, from the lists' stored outlines
     (nothing is fetched); the same config again when it has no lists. Applying it twice is harmless."""
     if not config.lists:
@@ -58,7 +58,7 @@ def expand(config: Config, store: Store) -> Config:
     return config.model_copy(update={"remote": direct + expansion.sources})
 
 
-def sync(config: Config, store: Store) -> Config:
+def sync(config: Config, store: Storage) -> Config:
     """Expand, then make the sources table match: the lists' rows, and every source's row (those
     that left their list are marked unconfigured and no longer polled; their entries stay)."""
     store.sources.sync_lists(config.lists)
@@ -69,7 +69,7 @@ def sync(config: Config, store: Store) -> Config:
 
 async def refresh(
     config: Config,
-    store: Store,
+    store: Storage,
     now: datetime,
     force_all: bool = False,
     names: Collection[str] | None = None,
@@ -96,7 +96,7 @@ async def refresh(
 
 async def _fetch_lists(
     config: Config,
-    store: Store,
+    store: Storage,
     now: datetime,
     force_all: bool,
     names: Collection[str] | None,
@@ -145,7 +145,7 @@ async def _fetch_lists(
 
 
 def _due(
-    config: Config, store: Store, now: datetime, force_all: bool, names: Collection[str] | None
+    config: Config, store: Storage, now: datetime, force_all: bool, names: Collection[str] | None
 ) -> list[tuple[OpmlList, SourceRow]]:
     """The lists to read now, with their rows: file lists always, URL lists when due."""
     rows = {row.name: row for row in store.sources.rows() if row.kind == OPML}
@@ -216,7 +216,7 @@ def _expansion(
 
 
 def _record_problems(
-    config: Config, store: Store, fresh: Mapping[str, opml.OpmlDocument], now: datetime
+    config: Config, store: Storage, fresh: Mapping[str, opml.OpmlDocument], now: datetime
 ) -> list[ItemFailure]:
     """Make each list's recorded problems (``feeds failures``) what its outlines have now: those of
     the document read in this run, else of its stored one, and those of the expansion. Returns the

@@ -48,16 +48,19 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import httpx
 
 from feeds.config import Config, WebhookConfig
 from feeds.errors import FeedsError
 from feeds.netguard import AddressRefused, NetGuard, read_capped
-from feeds.store import Store
 from feeds.store.outbox import DeliveryInfo, EndpointFilter, QueuedDelivery, QueuedPing
 from feeds.timefmt import iso, utcnow
 from feeds.websub import ping_hub
+
+if TYPE_CHECKING:
+    from feeds.store.interface import Storage
 
 DEFAULT_TIMEOUT = 10.0
 RETRY_SCHEDULE = (
@@ -369,7 +372,7 @@ class _Tally:
 class _Pass:
     """What every worker in one pass shares."""
 
-    store: Store
+    store: Storage
     client: httpx.AsyncClient
     now: datetime
     clock: Callable[[], datetime]
@@ -380,7 +383,7 @@ class _Pass:
 
 async def deliver_pending(
     config: Config,
-    store: Store,
+    store: Storage,
     now: datetime | None = None,
     *,
     clock: Callable[[], datetime] = utcnow,
@@ -423,7 +426,7 @@ async def deliver_pending(
 
 def deliver_pending_sync(
     config: Config,
-    store: Store,
+    store: Storage,
     now: datetime | None = None,
     *,
     clock: Callable[[], datetime] = utcnow,
@@ -547,7 +550,7 @@ async def _deliver_pings(config: Config, run: _Pass) -> tuple[int, int, int]:
 # ---- functions behind `feeds webhooks ...` --------------------------------------------------
 
 
-def list_endpoints(config: Config, store: Store) -> list[EndpointInfo]:
+def list_endpoints(config: Config, store: Storage) -> list[EndpointInfo]:
     """Every configured endpoint, then any the store still has queue rows for, by URL."""
     states = {state.url: state for state in store.outbox.endpoint_states()}
     configured = {webhook.url: webhook for webhook in reversed(config.webhooks)}
@@ -575,12 +578,14 @@ def list_endpoints(config: Config, store: Store) -> list[EndpointInfo]:
     return infos
 
 
-def list_deliveries(store: Store, failed_only: bool = False, limit: int | None = None) -> list[DeliveryInfo]:
+def list_deliveries(
+    store: Storage, failed_only: bool = False, limit: int | None = None
+) -> list[DeliveryInfo]:
     """Newest first; ``failed_only`` keeps dead, disabled and pending-after-a-failure rows."""
     return store.outbox.deliveries(failed_only=failed_only, limit=limit)
 
 
-def replay(store: Store, delivery_or_event_id: str, now: datetime | None = None) -> ReplayResult:
+def replay(store: Storage, delivery_or_event_id: str, now: datetime | None = None) -> ReplayResult:
     """Requeue one delivery (its number) or every delivery of one event (its ``msg_…`` id).
 
     The requeued rows start afresh (attempts 0, a new 3-day window) and keep their webhook-id; an
@@ -595,7 +600,7 @@ def replay(store: Store, delivery_or_event_id: str, now: datetime | None = None)
     return ReplayResult(ref, tuple(delivery for delivery in refreshed if delivery is not None))
 
 
-def _replay_targets(store: Store, ref: str) -> Sequence[DeliveryInfo]:
+def _replay_targets(store: Storage, ref: str) -> Sequence[DeliveryInfo]:
     if ref.isdigit():
         delivery = store.outbox.delivery(int(ref))
         if delivery is None:
@@ -609,7 +614,7 @@ def _replay_targets(store: Store, ref: str) -> Sequence[DeliveryInfo]:
     return deliveries
 
 
-def enable_endpoint(store: Store, url: str) -> bool:
+def enable_endpoint(store: Storage, url: str) -> bool:
     """Undo a 410 disable by hand; False when the endpoint was not disabled."""
     return store.outbox.enable_endpoint(url)
 

@@ -36,7 +36,6 @@ from feeds.model import (
 from feeds.parallel import LazyPool, bulk_gc, ordered_map, ready_batches
 from feeds.slugs import ALL, CategoryResolver
 from feeds.sources.local import PostFile, list_posts, read_post
-from feeds.store import Store
 from feeds.store.entries import FileState
 from feeds.timefmt import utcnow
 
@@ -47,6 +46,7 @@ if TYPE_CHECKING:
     from feeds.parse.feed import ParseContext, ParsedFeed
     from feeds.sources.gates import HostGates
     from feeds.sources.remote import Parse
+    from feeds.store.interface import Storage
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,7 @@ def too_old(entry: Entry, cutoff: datetime | None) -> bool:
     return cutoff is not None and entry.published < cutoff
 
 
-def expire(config: Config, store: Store, now: datetime) -> int:
+def expire(config: Config, store: Storage, now: datetime) -> int:
     """Retention: delete the entries older than ``feed.retain``, leaving tombstones (see
     ``EntryRepo.bury_older_than``); returns how many."""
     cutoff = retention_cutoff(config, now)
@@ -87,7 +87,7 @@ def expire(config: Config, store: Store, now: datetime) -> int:
     return buried
 
 
-def remerge(config: Config, store: Store, now: datetime) -> int:
+def remerge(config: Config, store: Storage, now: datetime) -> int:
     """Re-apply the rules to every stored copy if they changed since they were last applied, and
     re-merge every entry if the priorities did: a config change takes effect without fetching."""
     policy, notify = merge_policy(config), bool(config.webhooks)
@@ -164,7 +164,7 @@ class KnownCategories:
     no entry to check, and the read scans every entry's category rows.
     """
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Storage) -> None:
         self._store = store
         self._slugs: set[str] | None = None
 
@@ -211,7 +211,7 @@ class CategoryBudget:
 
 
 def ingest_local(
-    config: Config, store: Store, now: datetime | None = None, progress: Progress | None = None
+    config: Config, store: Storage, now: datetime | None = None, progress: Progress | None = None
 ) -> RunSummary:
     """Scan every configured posts folder; unchanged files cost a stat, not a read."""
     now = now or utcnow()
@@ -276,7 +276,7 @@ def prepare_post(context: PostContext, task: tuple[PostFile, FileState | None]) 
 
 def _ingest_folder(
     config: Config,
-    store: Store,
+    store: Storage,
     source: LocalSource,
     resolver: CategoryResolver,
     now: datetime,
@@ -342,14 +342,14 @@ class PostStep:
     budget: CategoryBudget
     cutoff: datetime | None = None  # feed.retain: posts published before it are not stored
 
-    def forget(self, store: Store, key: str, relpath: str) -> None:
+    def forget(self, store: Storage, key: str, relpath: str) -> None:
         """This folder's post no longer gives a copy of ``key``: its entry re-merges from the rest."""
         if store.entries.forget_copy(key, self.source, relpath, self.policy, self.now, self.notify):
             self.tally.remerged()
 
 
 def _store_post(
-    store: Store,
+    store: Storage,
     step: PostStep,
     post: PostFile,
     before: FileState | None,
@@ -394,7 +394,7 @@ def _store_post(
 
 
 def _postpone(
-    store: Store, step: PostStep, post: PostFile, before: FileState | None, failure: ItemFailure
+    store: Storage, step: PostStep, post: PostFile, before: FileState | None, failure: ItemFailure
 ) -> None:
     """A post refused for this run only: recorded, and its index row made stale (no size, no
     digest) so the next scan reads it again instead of skipping it as unchanged."""
@@ -404,7 +404,7 @@ def _postpone(
     step.tally.failed(failure)
 
 
-def _forget_removed(store: Store, step: PostStep, root: Path, removed: dict[str, FileState]) -> None:
+def _forget_removed(store: Storage, step: PostStep, root: Path, removed: dict[str, FileState]) -> None:
     """Deleted post files stop contributing to their entries; the entries stay (feeds keep history)."""
     for relpath, state in removed.items():
         if state.entry_key:
@@ -470,7 +470,7 @@ GROUP = 16  # most fetched sources stored in one transaction
 
 async def ingest_remote(
     config: Config,
-    store: Store,
+    store: Storage,
     now: datetime | None = None,
     force_all: bool = False,
     sources: Collection[str] | None = None,
@@ -507,7 +507,7 @@ async def ingest_remote(
 
 def _store_fetch(
     config: Config,
-    store: Store,
+    store: Storage,
     result: FetchResult,
     now: datetime,
     policy: MergePolicy,
@@ -552,7 +552,7 @@ def _read_again_if(refused: bool, result: FetchResult) -> FetchResult:
     return replace(result, state=replace(result.state, etag=None, last_modified=None, body_hash=None))
 
 
-def _record_item_failures(store: Store, source: str, failures: list[ItemFailure], now: datetime) -> None:
+def _record_item_failures(store: Storage, source: str, failures: list[ItemFailure], now: datetime) -> None:
     """A freshly read body's item failures replace the source's recorded ones (``feeds failures``):
     an item that is now stored, or no longer in the feed, is cleared."""
     current = {failure.location for failure in failures}
@@ -562,7 +562,7 @@ def _record_item_failures(store: Store, source: str, failures: list[ItemFailure]
         store.entries.record_failure(failure, now)
 
 
-def expand_lists(config: Config, store: Store) -> Config:
+def expand_lists(config: Config, store: Storage) -> Config:
     """The config with its OPML lists' sources, as last stored (``lists.expand``; no fetching)."""
     if not config.lists:
         return config
@@ -574,7 +574,7 @@ def expand_lists(config: Config, store: Store) -> Config:
 # ---- emit (feeds/publish.py writes the outputs) -----------------------------------------------
 
 
-def build(config: Config, store: Store, only: Iterable[str] | None = None) -> BuildResult:
+def build(config: Config, store: Storage, only: Iterable[str] | None = None) -> BuildResult:
     """Re-apply changed rules and priorities, then write the outputs (``publish.build``); a full
     build records what it was built from, so later runs know the files are current."""
     from feeds import publish
@@ -589,7 +589,7 @@ def build(config: Config, store: Store, only: Iterable[str] | None = None) -> Bu
     return result
 
 
-def build_dirty(config: Config, store: Store) -> BuildResult:
+def build_dirty(config: Config, store: Storage) -> BuildResult:
     """Rebuild the feeds whose entries changed since their last build, as the store recorded it.
 
     The marks are written with the entry changes, so a run killed after committing entries but
@@ -638,7 +638,7 @@ class CycleResult:
 
 
 def run_cycle(
-    config: Config, store: Store, force_all: bool = False, progress: Progress | None = None
+    config: Config, store: Storage, force_all: bool = False, progress: Progress | None = None
 ) -> CycleResult:
     """Scan, fetch, store, rebuild what changed, deliver: what ``feeds run --once`` does.
 
@@ -667,7 +667,7 @@ def run_cycle(
     return CycleResult(summary, result, delivery)
 
 
-def announce(config: Config, store: Store, result: BuildResult) -> None:
+def announce(config: Config, store: Storage, result: BuildResult) -> None:
     """Queue WebSub pings for the feeds whose bytes changed (sent with the webhooks, retried alike)."""
     if not config.websub or not result.written:
         return
@@ -679,7 +679,7 @@ def announce(config: Config, store: Store, result: BuildResult) -> None:
             store.outbox.queue_hub_ping(websub.topic_url(config, relative), now)
 
 
-def deliver(config: Config, store: Store) -> DeliveryReport | None:
+def deliver(config: Config, store: Storage) -> DeliveryReport | None:
     """Send due webhooks and hub pings; None when neither is configured (nothing to say)."""
     if not config.webhooks and not config.websub:
         return None

@@ -13,13 +13,16 @@ import logging
 from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from feeds import archive, emit, pages, paths, views
 from feeds.config import Config
 from feeds.model import BuildResult, Category, ItemFailure, StoredEntry
 from feeds.slugs import ALL, CategoryResolver
-from feeds.store import Store
 from feeds.timefmt import utcnow
+
+if TYPE_CHECKING:
+    from feeds.store.interface import Storage
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +86,7 @@ class _Outputs:
         return usable
 
 
-def build(config: Config, store: Store, only: Iterable[str] | None = None) -> BuildResult:
+def build(config: Config, store: Storage, only: Iterable[str] | None = None) -> BuildResult:
     """Render category feeds (all, or just ``only`` plus any whose files are missing) and the OPML.
 
     Files are written atomically and only when their bytes change, so an unchanged store rewrites
@@ -123,7 +126,7 @@ def build(config: Config, store: Store, only: Iterable[str] | None = None) -> Bu
     return BuildResult(written=tuple(outputs.written), categories=len(categories), failed=failures)
 
 
-def _categories(config: Config, store: Store) -> list[Category]:
+def _categories(config: Config, store: Storage) -> list[Category]:
     """Every feed to build: ``all`` first, then each stored category with its configured title."""
     resolver = CategoryResolver(config.categories)
     stored = store.entries.categories()
@@ -134,7 +137,7 @@ def _categories(config: Config, store: Store) -> list[Category]:
 
 def _write_views(
     config: Config,
-    store: Store,
+    store: Storage,
     outputs: _Outputs,
     categories: list[Category],
     titles: dict[str, str],
@@ -193,7 +196,7 @@ def _left_alone(root: Path, slug: str, wanted: set[str] | None) -> bool:
 
 def _write_category(
     config: Config,
-    store: Store,
+    store: Storage,
     outputs: _Outputs,
     category: Category,
     titles: dict[str, str],
@@ -216,7 +219,7 @@ def _page(
 
 
 def _write_index(
-    config: Config, store: Store, outputs: _Outputs, feeds: list[Category], titles: dict[str, str]
+    config: Config, store: Storage, outputs: _Outputs, feeds: list[Category], titles: dict[str, str]
 ) -> None:
     """``index.html`` and the stylesheet the pages share, at the root of the output folder."""
     listed = [(feed, config.site.title if feed.slug == ALL else feed.title) for feed in feeds]
@@ -225,7 +228,7 @@ def _write_index(
     outputs.write(paths.STYLE_PATH, pages.STYLE.encode())
 
 
-def _drop_archives(store: Store, outputs: _Outputs, feeds: set[str]) -> None:
+def _drop_archives(store: Storage, outputs: _Outputs, feeds: set[str]) -> None:
     """A category left with no entries (retention deleted them, say), or a view no longer in the
     config, loses its archive documents: they would go on publishing entries that are gone."""
     for slug in sorted(store.entries.archived_slugs() - feeds):
@@ -238,7 +241,7 @@ def _drop_archives(store: Store, outputs: _Outputs, feeds: set[str]) -> None:
 
 def _write_archives(
     config: Config,
-    store: Store,
+    store: Storage,
     outputs: _Outputs,
     feed: Category,
     select: Callable[[str], list[StoredEntry]],
@@ -269,7 +272,7 @@ def _write_archives(
     return plan.newest
 
 
-def _record_output_failures(store: Store, outputs: _Outputs, full: bool) -> None:
+def _record_output_failures(store: Storage, outputs: _Outputs, full: bool) -> None:
     """Output failures go in the failures table (``feeds failures``); a path written since, or after
     a full build any path that no longer failed, is cleared."""
     for location in store.entries.failing_locations(OUTPUT_SOURCE):

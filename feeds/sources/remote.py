@@ -53,7 +53,7 @@ from feeds.sources.gates import HostGates
 from feeds.store.sources import SourceRow, host_of
 
 if TYPE_CHECKING:
-    from feeds.store import Store
+    from feeds.store.interface import Storage
 
 CLIENT_SLOTS = 2  # concurrent requests per httpx client (see the module docstring)
 MAX_CLIENTS = 32
@@ -93,7 +93,7 @@ class _Response:
 
 async def fetch_due(
     config: Config,
-    store: Store,
+    store: Storage,
     now: datetime,
     parse: Parse,
     force_all: bool = False,
