@@ -55,8 +55,12 @@ def archive_path(slug: str, month: str) -> str:
     return f"feeds/archive/{slug}/{month}.atom.xml"
 
 
+def feed_files(slug: str) -> list[str]:
+    """Every current file of one feed, archives aside: its three formats and its page."""
+    return [*feed_paths(slug).values(), page_path(slug)]
+
+
 def current_files(slugs: Iterable[str]) -> list[str]:
-    """Every file a complete build leaves for these feeds, archives aside: each feed's three
-    formats and page, then the OPML list, the index page and its stylesheet."""
-    files = [path for slug in slugs for path in (*feed_paths(slug).values(), page_path(slug))]
-    return [*files, OPML_PATH, INDEX_PATH, STYLE_PATH]
+    """Every file a complete build leaves for these feeds, archives aside: each feed's files
+    (``feed_files``), then the OPML list, the index page and its stylesheet."""
+    return [*(path for slug in slugs for path in feed_files(slug)), OPML_PATH, INDEX_PATH, STYLE_PATH]

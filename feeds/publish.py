@@ -188,10 +188,10 @@ def _write_views(
 
 
 def _left_alone(root: Path, slug: str, wanted: set[str] | None) -> bool:
-    """A feed not asked for whose files are all there is not rebuilt."""
+    """A feed not asked for whose files (its page too) are all there is not rebuilt."""
     if wanted is None or slug in wanted:
         return False
-    return all((root / path).exists() for path in paths.feed_paths(slug).values())
+    return all((root / path).exists() for path in paths.feed_files(slug))
 
 
 def _write_category(

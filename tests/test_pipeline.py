@@ -75,7 +75,7 @@ def test_an_output_deleted_by_hand_is_written_again_by_the_next_idle_run(
 ) -> None:
     add(project, "a.md", post(extra="infoCode: NW1\n"))
     run_cycle(config, store)
-    for relative in ("feeds/zhengquanshibaowang.rss.xml", "index.html", "feeds/index.opml"):
+    for relative in ("feeds/zhengquanshibaowang.rss.xml", "feeds/all.html", "index.html", "feeds/index.opml"):
         gone = project / "public" / relative
         data = gone.read_bytes()
         gone.unlink()
