@@ -21,10 +21,8 @@ import argparse
 import asyncio
 import json
 import multiprocessing
-import os
 import re
 import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, replace
@@ -32,6 +30,8 @@ from datetime import timedelta
 from pathlib import Path
 from statistics import median
 from typing import Any
+
+from bench import feeds_command, installed_env
 
 LATENCY = 0.05
 BLURB = "据Wind数据，今日沪深两市成交额1.02万亿元，北向资金净买入52.3亿元。"
@@ -302,9 +302,7 @@ class ProcessRound:
 
 
 def process_round(args: argparse.Namespace, port: int) -> ProcessRound:
-    script = Path(sys.executable).with_name("feeds")
-    feeds = [str(script)] if script.exists() else [sys.executable, "-m", "feeds"]
-    env = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
+    feeds, env = feeds_command(), installed_env()
     with tempfile.TemporaryDirectory(prefix="feeds-bench-fetch-") as tmp:
         folder = Path(tmp)
         (folder / "config.yaml").write_text(json.dumps(config_dict(port, args.feeds)), encoding="utf-8")

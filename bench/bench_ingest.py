@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from statistics import median
 
+from bench import feeds_command
+
 TARGET = 2500  # posts/s, a whole first `feeds run --once` (issue 13)
 RESCAN_TARGET = 20  # the unchanged rescan at least this many times faster than the first run
 MEMORY_TARGET_MB = 300
@@ -73,11 +75,6 @@ def run(command: list[str], cwd: Path) -> Run:
     if child.returncode != 0:
         raise SystemExit(f"{' '.join(command)} exited {child.returncode}:\n{output}")
     return Run(seconds, usage.ru_maxrss / 1024, output)
-
-
-def feeds_command() -> list[str]:
-    script = Path(sys.executable).with_name("feeds")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "feeds"]
 
 
 def prepare(root: Path, count: int) -> Path:

@@ -29,7 +29,6 @@ import re
 import shutil
 import sqlite3
 import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -38,6 +37,8 @@ from email.utils import format_datetime
 from pathlib import Path
 from statistics import median
 from xml.sax.saxutils import escape, quoteattr
+
+from bench import feeds_command
 
 FEED_DIR = "remote-feeds"  # not "feeds": `python -m feeds` run there would import that folder
 BUDGET = 0.15  # merge overhead allowed over the same run without the remote copies
@@ -238,9 +239,7 @@ def make_project(template: Path, folder: Path, remote: bool) -> Path:
 
 def run_feeds(config: Path, *extra: str) -> tuple[float, str]:
     """One ``feeds -q run --once`` process, as cron starts it: wall seconds and its summary line."""
-    script = Path(sys.executable).with_name("feeds")  # the venv's console script, as in the crontab
-    start = [str(script)] if script.exists() else [sys.executable, "-m", "feeds"]
-    command = [*start, "--config", str(config), "-q", "run", "--once", *extra]
+    command = [*feeds_command(), "--config", str(config), "-q", "run", "--once", *extra]
     started = time.perf_counter()
     done = subprocess.run(command, cwd=config.parent, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - started

@@ -14,12 +14,12 @@ from __future__ import annotations
 import argparse
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 from statistics import median
 
+from bench import feeds_command
 from feeds.config import OpmlList
 from feeds.slugs import CategoryResolver
 from feeds.sources.opml import expand, parse_opml
@@ -73,8 +73,7 @@ def main(argv: list[str] | None = None) -> None:
         f"expand: {expand_s * 1000:.1f} ms"
     )
 
-    script = Path(sys.executable).with_name("feeds")
-    feeds = [str(script)] if script.exists() else [sys.executable, "-m", "feeds"]
+    feeds = feeds_command()
     fetch = "fetch: {allow_private: true, per_host: 50, per_host_delay: 0}\n"
     head = f"site: {{title: bench}}\nstore: store/feeds.db\n{fetch}"
     direct = "".join(

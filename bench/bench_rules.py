@@ -25,12 +25,13 @@ import argparse
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from statistics import median
+
+from bench import feeds_command
 
 BUDGET = 0.20  # first-run overhead allowed for the 5 rules
 TARGET_RATE = 5_000  # stored copies re-applied per second
@@ -106,9 +107,7 @@ class Reapply:
 
 def run_feeds(config: Path, *command: str, verbose: bool = False) -> Run:
     """One ``feeds`` process, as cron starts it: wall seconds and its output."""
-    script = Path(sys.executable).with_name("feeds")  # the venv's console script, as in the crontab
-    start = [str(script)] if script.exists() else [sys.executable, "-m", "feeds"]
-    argv = [*start, "--config", str(config), "-v" if verbose else "-q", *command]
+    argv = [*feeds_command(), "--config", str(config), "-v" if verbose else "-q", *command]
     started = time.perf_counter()
     done = subprocess.run(argv, cwd=config.parent, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - started

@@ -18,7 +18,6 @@ feeds' own modules again.
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 import tempfile
@@ -26,6 +25,7 @@ import time
 from pathlib import Path
 from statistics import median
 
+from bench import feeds_command, installed_env
 from bench.genposts import generate
 
 
@@ -52,9 +52,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--posts", type=int, default=10_000)
     args = parser.parse_args(argv)
-    script = Path(sys.executable).with_name("feeds")
-    feeds = [str(script)] if script.exists() else [sys.executable, "-m", "feeds"]
-    env = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
+    feeds, env = feeds_command(), installed_env()
     with tempfile.TemporaryDirectory(prefix="feeds-bench-startup-") as tmp:
         empty, idle = Path(tmp) / "empty", Path(tmp) / "idle"
         empty.mkdir()
