@@ -577,16 +577,8 @@ def expand_lists(config: Config, store: Storage) -> Config:
 def build(config: Config, store: Storage, only: Iterable[str] | None = None) -> BuildResult:
     """Re-apply changed rules and priorities, then write the outputs (``publish.build``); a full
     build records what it was built from, so later runs know the files are current."""
-    from feeds import publish
-
-    config = expand_lists(config, store)
-    remerge(config, store, utcnow())
-    with bulk_gc():  # a full build makes an object per entry of every feed and archive month
-        result = publish.build(config, store, only)
-    if only is None:
-        store.meta.set_outputs_fingerprint(outputs_fingerprint(config))
-    store.meta.mark_build(utcnow())  # /metrics: feeds_last_build_timestamp_seconds
-    return result
+    config = _merged(config, store)
+    return _publish(config, store, only)
 
 
 def build_dirty(config: Config, store: Storage) -> BuildResult:
@@ -598,16 +590,34 @@ def build_dirty(config: Config, store: Storage) -> BuildResult:
     build and every file in place returns without loading the renderers, which is most of what an
     idle cron run would otherwise spend.
     """
-    config = expand_lists(config, store)  # the merge ranks by every source, listed ones too
-    remerge(config, store, utcnow())
+    config = _merged(config, store)
     if store.meta.outputs_fingerprint() != outputs_fingerprint(config):
-        return build(config, store)
+        return _publish(config, store, None)
     dirty = store.entries.dirty_feeds()
     if not dirty and not store.entries.dirty_months():
         feeds = [ALL, *(c.slug for c in store.entries.categories()), *(v.slug for v in config.views)]
         if _all_present(config.output_path, feeds):
             return BuildResult(written=(), categories=len(feeds) - len(config.views))
-    return build(config, store, only=dirty)
+    return _publish(config, store, dirty)
+
+
+def _merged(config: Config, store: Storage) -> Config:
+    """The config with its lists' sources (the merge ranks by every source), after re-applying
+    changed rules and priorities to the stored entries."""
+    config = expand_lists(config, store)
+    remerge(config, store, utcnow())
+    return config
+
+
+def _publish(config: Config, store: Storage, only: Iterable[str] | None) -> BuildResult:
+    from feeds import publish
+
+    with bulk_gc():  # a full build makes an object per entry of every feed and archive month
+        result = publish.build(config, store, only)
+    if only is None:
+        store.meta.set_outputs_fingerprint(outputs_fingerprint(config))
+    store.meta.mark_build(utcnow())  # /metrics: feeds_last_build_timestamp_seconds
+    return result
 
 
 def outputs_fingerprint(config: Config) -> str:
