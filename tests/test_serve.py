@@ -346,6 +346,12 @@ def test_serve_refuses_an_output_dir_holding_the_store_or_config(tmp_path: Path,
     assert "inside output_dir" in message and str((tmp_path / "public").resolve()) in message
 
 
+def feeds_serve_once(config: Path, port: str) -> subprocess.CompletedProcess[str]:
+    """A ``feeds serve`` expected to give up before serving: its exit and its stderr."""
+    command = [sys.executable, "-m", "feeds", "--config", str(config), "serve", "--port", port]
+    return subprocess.run(command, capture_output=True, text=True, timeout=30)
+
+
 def test_feeds_serve_exits_2_before_binding_when_output_dir_holds_the_store(tmp_path: Path) -> None:
     """The port is held by the test: a refusal that came after binding would be an address error."""
     path = private_layout(tmp_path, "store")
@@ -353,8 +359,7 @@ def test_feeds_serve_exits_2_before_binding_when_output_dir_holds_the_store(tmp_
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = str(taken.getsockname()[1])
-        command = [sys.executable, "-m", "feeds", "--config", str(path), "serve", "--port", port]
-        result = subprocess.run(command, capture_output=True, text=True, timeout=30)
+        result = feeds_serve_once(path, port)
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "feeds: config error:" in result.stderr
     assert "store" in result.stderr and "inside output_dir" in result.stderr
@@ -367,17 +372,7 @@ def test_feeds_serve_on_a_taken_port_is_one_line_and_exit_1(tmp_path: Path) -> N
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = str(taken.getsockname()[1])
-        command = [
-            sys.executable,
-            "-m",
-            "feeds",
-            "--config",
-            str(tmp_path / "config.yaml"),
-            "serve",
-            "--port",
-            port,
-        ]
-        result = subprocess.run(command, capture_output=True, text=True, timeout=30)
+        result = feeds_serve_once(tmp_path / "config.yaml", port)
     assert result.returncode == 1
     assert f"feeds: feeds serve could not start on 127.0.0.1:{port}" in result.stderr
     assert "Traceback" not in result.stderr
@@ -623,17 +618,7 @@ def test_a_metrics_allow_entry_that_is_not_a_network_is_a_config_error(
         f"output_dir: public\nserve: {{metrics_allow: ['127.0.0.0/8', {entry}]}}\n", encoding="utf-8"
     )
     (tmp_path / "public").mkdir()
-    command = [
-        sys.executable,
-        "-m",
-        "feeds",
-        "--config",
-        str(tmp_path / "config.yaml"),
-        "serve",
-        "--port",
-        "0",
-    ]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=30)
+    result = feeds_serve_once(tmp_path / "config.yaml", "0")
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
     assert "serve.metrics_allow[1]:" in result.stderr and reason in result.stderr
