@@ -693,12 +693,7 @@ class EntryRepo:
     def _with_sources(self, entry: StoredEntry) -> StoredEntry:
         """The entry with its sources, each kept copy's link (canonical first) and, when its canonical
         copy came from a remote feed, what that feed says of itself (the feeds' attribution)."""
-        rows = self._conn.execute(
-            "SELECT source, item_id, link FROM copies WHERE key = ? AND retired = 0 AND dropped_by IS NULL "
-            "ORDER BY source, item_id",
-            (entry.key,),
-        ).fetchall()
-        return self._sourced(entry, rows, self._origin(entry.canonical[0]))
+        return self._all_with_sources([entry])[0]
 
     def _all_with_sources(self, entries: list[StoredEntry]) -> list[StoredEntry]:
         """``_with_sources`` for many entries (an archive month holds thousands on a first build; a
