@@ -20,7 +20,7 @@ import click
 
 from feeds import __version__
 from feeds.errors import ConfigError, FeedsError, LockHeld, NotFound, StoreError
-from feeds.lock import lock_path_for, run_lock
+from feeds.lock import lock_path_for, store_lock
 from feeds.logs import setup_logging
 
 # Each command imports what it uses, when it runs: `feeds --help` or `feeds sources` must not pay
@@ -68,7 +68,7 @@ def open_store(config: Config) -> Iterator[Store]:
     corrupt page found mid-run) becomes the one-line StoreError naming the file and the cause."""
     from feeds.store import Store
 
-    store = Store.open(config.store_path)
+    store = Store.open(config.store_location)
     try:
         yield store
     except sqlite3.Error as exc:
@@ -83,7 +83,7 @@ def locked(config: Config) -> Iterator[None]:
     StoreError naming it, not a traceback."""
     with ExitStack() as stack:
         try:
-            stack.enter_context(run_lock(config.store_path))
+            stack.enter_context(store_lock(config.store_location))
         except OSError as exc:
             path = lock_path_for(config.store_path)
             raise StoreError(str(path), f"cannot create the run lock: {_os_reason(path, exc)}") from None

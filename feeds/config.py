@@ -607,8 +607,19 @@ class Config(_Strict):
         return candidate if candidate.is_absolute() else Path(self.base_dir) / candidate
 
     @property
+    def store_is_postgres(self) -> bool:
+        """``store`` is a libpq URL (``postgresql://…``): the PostgreSQL backend, not a file."""
+        return self.store.startswith(("postgresql://", "postgres://"))
+
+    @property
     def store_path(self) -> Path:
+        """The SQLite store's file (for a PostgreSQL store, a path nothing is kept at)."""
         return self.resolve(self.store)
+
+    @property
+    def store_location(self) -> Path | str:
+        """What ``Store.open`` takes: the SQLite file, or the PostgreSQL URL as written."""
+        return self.store if self.store_is_postgres else self.store_path
 
     @property
     def output_path(self) -> Path:

@@ -43,7 +43,7 @@ from feeds import config as config_module
 from feeds import pipeline
 from feeds.config import Config
 from feeds.errors import FeedsError
-from feeds.lock import run_lock
+from feeds.lock import store_lock
 from feeds.model import RunSummary
 from feeds.notify import deliver_pending
 from feeds.scheduler import (
@@ -77,8 +77,8 @@ class Abandoned(Exception):
 
 def run_daemon(config: Config) -> None:
     """Hold the run lock (LockHeld → exit 75 in the CLI), open the store, serve until stopped."""
-    with run_lock(config.store_path):
-        store = Store.open(config.store_path)
+    with store_lock(config.store_location):
+        store = Store.open(config.store_location)
         try:
             asyncio.run(Daemon(config, store).serve())
         finally:

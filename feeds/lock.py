@@ -1,4 +1,5 @@
-"""One run at a time per store: an exclusive ``flock`` on a file next to the database.
+"""One run at a time per store: an exclusive ``flock`` on a file next to a SQLite database (for a
+PostgreSQL store, an advisory lock: ``store_lock``).
 
 The OS drops a flock when its process dies, even by SIGKILL, so a stale lock file never blocks.
 """
@@ -12,6 +13,20 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from feeds.errors import LockHeld
+
+
+@contextmanager
+def store_lock(location: Path | str) -> Iterator[None]:
+    """One run at a time per store: the lock file beside a SQLite store, or a session advisory lock
+    in a PostgreSQL one (``feeds.store.pg.run_lock``), which the server drops with the connection."""
+    if isinstance(location, Path):
+        with run_lock(location):
+            yield
+        return
+    from feeds.store.pg import run_lock as pg_run_lock
+
+    with pg_run_lock(location):
+        yield
 
 
 def lock_path_for(store_path: Path) -> Path:

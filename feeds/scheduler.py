@@ -101,9 +101,13 @@ def reload_problem(old: Config, new: Config) -> str | None:
     The daemon holds the old store's run lock and connection; switching stores under it would let
     a cron run and the daemon write to one store at once.
     """
-    if new.store_path.resolve() != old.store_path.resolve():
-        return f"store: cannot change from {old.store_path} to {new.store_path} while running; restart"
+    if _where(new) != _where(old):
+        return f"store: cannot change from {_where(old)} to {_where(new)} while running; restart"
     return None
+
+
+def _where(config: Config) -> str:
+    return config.store if config.store_is_postgres else str(config.store_path.resolve())
 
 
 def first_run(now: datetime, next_due: datetime | None, jitter: float, rng: random.Random) -> datetime:

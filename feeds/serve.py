@@ -363,7 +363,8 @@ def check_output_dir(config: Config) -> None:
     secrets) and the database to anyone; the name filter in ``_private`` is only a second line.
     """
     root = config.output_path.resolve()
-    for what, path in (("store", config.store_path), ("config file", Path(config.path))):
+    stored = () if config.store_is_postgres else (("store", config.store_path),)
+    for what, path in (*stored, ("config file", Path(config.path))):
         real = path.resolve()
         if real.is_relative_to(root):
             raise ConfigError(

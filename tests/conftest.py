@@ -78,8 +78,21 @@ def config(project: Path) -> Config:
     return load(project / "config.yaml")
 
 
+BACKENDS = ("sqlite", "postgresql")
+
+
+@pytest.fixture(params=BACKENDS)
+def store(request: pytest.FixtureRequest, config: Config) -> Iterator[Store]:
+    """An open store on each backend in turn: the tests taking it are the store's contract suite,
+    which SQLite and PostgreSQL (this session's own server, ``pg_url``) must both pass."""
+    location = config.store_path if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    with Store.open(location) as opened:
+        yield opened
+
+
 @pytest.fixture
-def store(config: Config) -> Iterator[Store]:
+def sqlite_store(config: Config) -> Iterator[Store]:
+    """The SQLite store only, for what is SQLite's own (its files, pragmas and error codes)."""
     with Store.open(config.store_path) as opened:
         yield opened
 

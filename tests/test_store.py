@@ -119,10 +119,10 @@ def test_a_rolled_back_change_marks_nothing(store: Store) -> None:
         NEAR_CANDIDATES,
     ],
 )
-def test_per_entry_queries_search_an_index(store: Store, query: str) -> None:
+def test_per_entry_queries_search_an_index(sqlite_store: Store, query: str) -> None:
     """These run once per stored entry: a table scan would make large stores quadratic."""
     params = ("x",) * query.count("?")
-    plan = " ".join(row[3] for row in store.conn.execute(f"EXPLAIN QUERY PLAN {query}", params))
+    plan = " ".join(row[3] for row in sqlite_store.conn.execute(f"EXPLAIN QUERY PLAN {query}", params))
     assert "SEARCH" in plan and "SCAN" not in plan, plan
 
 
@@ -367,23 +367,23 @@ def write_a_lot(store: Store) -> None:
         store.entries.record_failure(ItemFailure("s", f"post{n}.md", "原因" * 500), T0)
 
 
-def test_a_full_disk_is_not_hidden_by_a_failed_rollback(store: Store) -> None:
+def test_a_full_disk_is_not_hidden_by_a_failed_rollback(sqlite_store: Store) -> None:
     """SQLite rolls a transaction back itself on SQLITE_FULL; our ROLLBACK then failed with
     'cannot rollback - no transaction is active' and that error replaced the real one."""
-    fill_up(store)
-    with pytest.raises(sqlite3.OperationalError, match="full") as caught, store.transaction():
-        write_a_lot(store)
-    assert "disk is full" in str(store.error(caught.value))
-    with store.transaction():  # the store is still usable for what fits
-        store.entries.record_failure(ItemFailure("s", "small.md", "x"), T0)
-    assert [f.location for f in store.entries.failures()] == ["small.md"]
+    fill_up(sqlite_store)
+    with pytest.raises(sqlite3.OperationalError, match="full") as caught, sqlite_store.transaction():
+        write_a_lot(sqlite_store)
+    assert "disk is full" in str(sqlite_store.error(caught.value))
+    with sqlite_store.transaction():  # the store is still usable for what fits
+        sqlite_store.entries.record_failure(ItemFailure("s", "small.md", "x"), T0)
+    assert [f.location for f in sqlite_store.entries.failures()] == ["small.md"]
 
 
-def test_a_full_disk_inside_batches_is_the_error_raised(store: Store) -> None:
-    fill_up(store)
-    with pytest.raises(sqlite3.OperationalError, match="full"), store.batches(10) as commit_point:
+def test_a_full_disk_inside_batches_is_the_error_raised(sqlite_store: Store) -> None:
+    fill_up(sqlite_store)
+    with pytest.raises(sqlite3.OperationalError, match="full"), sqlite_store.batches(10) as commit_point:
         for n in range(200):
-            store.entries.record_failure(ItemFailure("s", f"post{n}.md", "原因" * 500), T0)
+            sqlite_store.entries.record_failure(ItemFailure("s", f"post{n}.md", "原因" * 500), T0)
             commit_point()
 
 

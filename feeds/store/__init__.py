@@ -38,6 +38,8 @@ from feeds.store.sources import SourceRepo
 if TYPE_CHECKING:
     import sqlite_utils
 
+    from feeds.store.interface import Connection
+
 log = logging.getLogger(__name__)
 
 # SQLite's primary result codes a user can act on, in plain words.
@@ -88,7 +90,7 @@ def store_error(path: Path | str, exc: sqlite3.Error, doing: str = "") -> StoreE
 class Store:
     """An open database: ``with Store.open(path) as store: ...``."""
 
-    def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
+    def __init__(self, path: Path, conn: Connection) -> None:
         self.path = path
         self.conn = conn
         self.entries = EntryRepo(self)
@@ -102,11 +104,26 @@ class Store:
         """sqlite-utils over the same connection (same transactions)."""
         import sqlite_utils
 
-        return sqlite_utils.Database(self.conn)
+        return sqlite_utils.Database(self._sqlite)
+
+    @property
+    def _sqlite(self) -> sqlite3.Connection:
+        assert isinstance(self.conn, sqlite3.Connection)
+        return self.conn
+
+    @property
+    def where(self) -> str:
+        """The database as messages name it: the file, or a PostgreSQL URL without its password."""
+        return str(self.path)
 
     @classmethod
     def open(cls, path: Path | str) -> Store:
-        """Open or create the database at ``path`` and bring its schema up to date."""
+        """Open or create the database at ``path`` (a file, or a ``postgresql://`` URL: then a
+        ``feeds.store.pg.PgStore``) and bring its schema up to date."""
+        if isinstance(path, str) and path.startswith(("postgresql://", "postgres://")):
+            from feeds.store.pg import PgStore
+
+            return PgStore.open(path)
         db_path = Path(path)
         try:
             db_path.parent.mkdir(parents=True, exist_ok=True)
@@ -196,7 +213,7 @@ class Store:
 
     def _run_migration(self, version: int) -> None:
         try:
-            MIGRATIONS[version](self.conn)  # begins the transaction itself
+            MIGRATIONS[version](self._sqlite)  # begins the transaction itself
         except sqlite3.Error as exc:
             raise self.error(exc, f"migration {version + 1} failed") from None
 
@@ -214,7 +231,7 @@ class Store:
             finally:
                 self._depth -= 1
             return
-        self._own("BEGIN IMMEDIATE", "cannot start a transaction")
+        self._begin()
         self._depth = 1
         try:
             yield
@@ -224,6 +241,10 @@ class Store:
             self._depth = 0
             self._roll_back()
             raise
+
+    def _begin(self) -> None:
+        """Start a write transaction, holding the right to write until it ends."""
+        self._own("BEGIN IMMEDIATE", "cannot start a transaction")
 
     def _own(self, sql: str, doing: str) -> None:
         """A statement of the store's own (BEGIN, COMMIT): its failure is the store's, said plainly."""
@@ -263,7 +284,7 @@ class Store:
             count += 1
             if count % size == 0:
                 self._own("COMMIT", "cannot commit")
-                self._own("BEGIN IMMEDIATE", "cannot start a transaction")
+                self._begin()
 
         with self.transaction():
             yield commit_point

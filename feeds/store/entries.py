@@ -401,8 +401,9 @@ class EntryRepo:
         if retired and not changed and (stored := self._row(key)) is not None:
             self._touch(stored)  # its link leaves the entry's attribution
         self._conn.execute(  # retired copies are kept only while their entry still shows one
-            "DELETE FROM copies WHERE key = ? AND retired = 1 AND (source, item_id) IS NOT "
-            "(SELECT canonical_source, canonical_item_id FROM entries WHERE key = ?)",
+            "DELETE FROM copies WHERE key = ? AND retired = 1 AND NOT EXISTS (SELECT 1 FROM entries AS e "
+            "WHERE e.key = ? AND e.canonical_source = copies.source "
+            "AND e.canonical_item_id = copies.item_id)",
             (key, key),
         )
         return changed
@@ -413,11 +414,11 @@ class EntryRepo:
         if entry.hidden:
             return
         self._conn.executemany(
-            "INSERT OR IGNORE INTO dirty_feeds (slug) VALUES (?)",
+            "INSERT INTO dirty_feeds (slug) VALUES (?) ON CONFLICT DO NOTHING",
             [(slug,) for slug in ("all", *entry.categories)],
         )
         self._conn.execute(
-            "INSERT OR IGNORE INTO dirty_months (month) VALUES (?)", (iso(entry.published)[:7],)
+            "INSERT INTO dirty_months (month) VALUES (?) ON CONFLICT DO NOTHING", (iso(entry.published)[:7],)
         )
 
     def _remerge(self, key: str, policy: MergePolicy, now: datetime, notify: bool) -> bool:
@@ -586,8 +587,8 @@ class EntryRepo:
         before = iso(cutoff)
         with self._store.transaction():
             buried = self._conn.execute(
-                "INSERT OR REPLACE INTO tombstones (key, deleted) "
-                "SELECT key, ? FROM entries WHERE published < ?",
+                "INSERT INTO tombstones (key, deleted) SELECT key, ? FROM entries WHERE published < ? "
+                "ON CONFLICT (key) DO UPDATE SET deleted = excluded.deleted",
                 (iso(now), before),
             ).rowcount
             if buried:
@@ -642,7 +643,8 @@ class EntryRepo:
 
     def set_archived(self, slug: str, added: Iterable[str], removed: Iterable[str]) -> None:
         self._conn.executemany(
-            "INSERT OR IGNORE INTO archive_months (slug, month) VALUES (?, ?)", [(slug, m) for m in added]
+            "INSERT INTO archive_months (slug, month) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            [(slug, m) for m in added],
         )
         self._conn.executemany(
             "DELETE FROM archive_months WHERE slug = ? AND month = ?", [(slug, m) for m in removed]
@@ -742,7 +744,8 @@ class EntryRepo:
             return
         self._conn.executemany(
             "INSERT INTO categories (slug, title) VALUES (?, ?) "
-            "ON CONFLICT (slug) DO UPDATE SET title = excluded.title WHERE title != excluded.title",
+            "ON CONFLICT (slug) DO UPDATE SET title = excluded.title "
+            "WHERE categories.title != excluded.title",
             [(c.slug, c.title) for c in fresh],
         )
         self._saved_categories.update(fresh)
@@ -797,8 +800,10 @@ class EntryRepo:
         }
 
     def failures(self) -> list[ItemFailure]:
-        rows = self._store.db.table("failures").rows_where(order_by="source, location")
-        return [ItemFailure(row["source"], row["location"], row["reason"], row["line"]) for row in rows]
+        rows = self._conn.execute(
+            "SELECT source, location, reason, line FROM failures ORDER BY source, location"
+        )
+        return [ItemFailure(source, location, reason, line) for source, location, reason, line in rows]
 
     # ---- outbox ----------------------------------------------------------------------------
 

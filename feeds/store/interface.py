@@ -28,6 +28,35 @@ if TYPE_CHECKING:
     from feeds.store.sources import SourceRow, SourceStatus
 
 
+class Cursor(Protocol):
+    """What the repositories read from a statement (``sqlite3.Cursor`` and psycopg's alike)."""
+
+    @property
+    def rowcount(self) -> int: ...
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+    def fetchmany(self, size: int = ..., /) -> list[Any]: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+class Connection(Protocol):
+    """What the repositories run their statements on: ``sqlite3.Connection``, or
+    ``feeds.store.pg.PgConnection`` reading the same statements for PostgreSQL."""
+
+    def execute(self, sql: str, parameters: Any = ..., /) -> Cursor: ...
+
+    def executemany(self, sql: str, parameters: Any, /) -> Cursor: ...
+
+    @property
+    def in_transaction(self) -> bool: ...
+
+    def close(self) -> None: ...
+
+
 class Entries(Protocol):
     """``Storage.entries``: entries and their copies, categories, the local file index, failures,
     dirty feeds and archive months (SQLite: ``feeds.store.entries.EntryRepo``)."""

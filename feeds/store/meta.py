@@ -17,7 +17,6 @@ every run and the daemon share, so the counts live there, as ``meta`` rows (no m
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -25,6 +24,7 @@ from feeds.timefmt import iso, parse_iso
 
 if TYPE_CHECKING:
     from feeds.store import Store
+    from feeds.store.interface import Connection
 
 FETCHES_PREFIX = "fetches_total:"
 # The prefix's key range: ';' sorts right after ':', so the primary key's index finds the rows.
@@ -43,7 +43,7 @@ class MetaRepo:
         """One more fetch that came to ``outcome``. Call inside the transaction recording it."""
         self._conn.execute(
             "INSERT INTO meta (name, value) VALUES (?, '1') "
-            "ON CONFLICT (name) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
+            "ON CONFLICT (name) DO UPDATE SET value = CAST(meta.value AS INTEGER) + 1",
             (FETCHES_PREFIX + outcome,),
         )
 
@@ -80,7 +80,7 @@ class MetaRepo:
         return moment(self._conn, name)
 
 
-def fetch_counts(conn: sqlite3.Connection) -> dict[str, int]:
+def fetch_counts(conn: Connection) -> dict[str, int]:
     """Outcome → fetches so far, as recorded (outcomes never seen are absent)."""
     rows = conn.execute(
         "SELECT name, value FROM meta WHERE name >= ? AND name < ?", (FETCHES_PREFIX, _FETCHES_END)
@@ -88,7 +88,7 @@ def fetch_counts(conn: sqlite3.Connection) -> dict[str, int]:
     return {name.removeprefix(FETCHES_PREFIX): int(value) for name, value in rows}
 
 
-def moment(conn: sqlite3.Connection, name: str) -> datetime | None:
+def moment(conn: Connection, name: str) -> datetime | None:
     """A time kept in ``meta`` (``LAST_CYCLE``, ``LAST_BUILD``), or None if never written."""
     row = conn.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
     return parse_iso(row[0]) if row else None

@@ -408,10 +408,12 @@ class OutboxRepo:
             self._conn.execute(
                 """INSERT INTO websub_pings (topic, queued, next_attempt) VALUES (?, ?, ?)
                    ON CONFLICT (topic) DO UPDATE SET
-                       version = version + 1,
-                       attempts = CASE WHEN status = 'pending' THEN attempts ELSE 0 END,
-                       queued = CASE WHEN status = 'pending' THEN queued ELSE excluded.queued END,
-                       next_attempt = CASE WHEN status = 'pending' THEN next_attempt
+                       version = websub_pings.version + 1,
+                       attempts = CASE WHEN websub_pings.status = 'pending' THEN websub_pings.attempts
+                                       ELSE 0 END,
+                       queued = CASE WHEN websub_pings.status = 'pending' THEN websub_pings.queued
+                                     ELSE excluded.queued END,
+                       next_attempt = CASE WHEN websub_pings.status = 'pending' THEN websub_pings.next_attempt
                                            ELSE excluded.next_attempt END,
                        status = 'pending', delivered_at = NULL""",
                 (topic_url, iso(now), iso(now)),

@@ -370,8 +370,9 @@ class SourceRepo:
     def _open_host_window(self, host: str, until: datetime) -> None:
         self._conn.execute(
             """INSERT INTO hosts (host, retry_after_until) VALUES (?, ?)
-               ON CONFLICT (host) DO UPDATE SET retry_after_until = MAX(COALESCE(retry_after_until, ''),
-                   excluded.retry_after_until)""",
+               ON CONFLICT (host) DO UPDATE SET retry_after_until = CASE
+                   WHEN hosts.retry_after_until > excluded.retry_after_until THEN hosts.retry_after_until
+                   ELSE excluded.retry_after_until END""",
             (host, iso(until)),
         )
 

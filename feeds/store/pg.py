@@ -1,0 +1,245 @@
+"""The PostgreSQL store: ``store: postgresql://…`` in the config (psycopg 3).
+
+The same repositories as the SQLite store run over ``PgConnection``, which rewrites their statements
+once each (``feeds/store/dialect.py``) and turns every database error into the one-line
+``StoreError`` users see, naming the database without its password.
+
+Transactions keep SQLite's semantics, which the merge and the outbox rely on: a write transaction
+holds one transaction-scoped advisory lock (``WRITE_LOCK``), so writers on any number of machines
+take turns like SQLite's ``BEGIN IMMEDIATE``. Fetching, parsing and normalizing run in parallel
+across workers; only the store's short write transactions queue. That keeps the outbox's sequence
+numbers in commit order (fan-out reads "every event up to seq N") and the merge's read of an
+entry's copies current, without retry loops. Claims (``feeds/store/claims.py``) do not take it.
+
+psycopg is imported only here, and this module only for a PostgreSQL store.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+from psycopg.adapt import Dumper
+from psycopg.pq import TransactionStatus
+
+from feeds.errors import LockHeld, StoreError
+from feeds.store import Store
+from feeds.store.dialect import postgres
+from feeds.store.pgschema import BASE, MIGRATIONS
+
+if TYPE_CHECKING:
+    from feeds.store.interface import Cursor
+
+log = logging.getLogger(__name__)
+
+# Advisory lock keys (one 64-bit space per database): chosen once, never reused for another purpose.
+WRITE_LOCK = 0x6665_6564_0001  # write transactions take turns ("feed" + 1)
+MIGRATE_LOCK = 0x6665_6564_0002  # one process migrates at a time
+RUN_LOCK = 0x6665_6564_0003  # `feeds run --once`: one at a time per store, like the SQLite lock file
+BUILD_LOCK = 0x6665_6564_0004  # one builder at a time
+SCAN_LOCK = 0x6665_6564_0005  # local posts are scanned by one process at a time
+CONNECT_TIMEOUT = 10  # seconds
+
+
+def is_url(location: str | Path) -> bool:
+    """Whether a config's ``store`` names a PostgreSQL database rather than a SQLite file."""
+    return isinstance(location, str) and location.startswith(("postgresql://", "postgres://"))
+
+
+def shown(url: str) -> str:
+    """``url`` as it may appear in a message or a log: no password, no query (which may carry one)."""
+    parts = urlsplit(url)
+    netloc = parts.netloc.rpartition("@")
+    user = netloc[0].partition(":")[0]
+    host = f"{user}@{netloc[2]}" if user else netloc[2]
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+class _BoolAsInt(Dumper):
+    """Python bools as 0/1: the flags are integers on both backends, as SQLite stores them."""
+
+    def dump(self, obj: Any) -> bytes:
+        return b"1" if obj else b"0"
+
+
+class PgConnection:
+    """A psycopg connection (autocommit; the store issues BEGIN and COMMIT) that reads the
+    repositories' dialect and says what went wrong in one line."""
+
+    def __init__(self, conn: psycopg.Connection[Any], where: str) -> None:
+        self.raw = conn
+        self.where = where
+
+    def execute(self, sql: str, params: Sequence[Any] = (), /) -> Cursor:
+        cursor = self.raw.cursor()
+        try:
+            cursor.execute(postgres(sql), tuple(params))
+        except psycopg.Error as exc:
+            raise pg_error(self.where, exc) from exc
+        return cursor
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]], /) -> Cursor:
+        cursor = self.raw.cursor()
+        try:
+            cursor.executemany(postgres(sql), [tuple(row) for row in rows])
+        except psycopg.Error as exc:
+            raise pg_error(self.where, exc) from exc
+        return cursor
+
+    @property
+    def in_transaction(self) -> bool:
+        return self.raw.info.transaction_status != TransactionStatus.IDLE
+
+    def close(self) -> None:
+        self.raw.close()
+
+
+def pg_error(where: str, exc: psycopg.Error, doing: str = "") -> StoreError:
+    """A psycopg error as one line: the server's first message line, and what to do when that is known."""
+    message = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    if isinstance(exc, psycopg.OperationalError) and "password" in message:
+        message = f"{message}; check the user and password in `store`"
+    return StoreError(where, f"{doing}: {message}" if doing else message)
+
+
+def connect(url: str) -> psycopg.Connection[Any]:
+    """An autocommit connection that renders parameters client-side (so an untyped ``?``, as in
+    ``? IS NULL``, reads as SQLite reads it) and sends flags as integers."""
+    try:
+        conn = psycopg.connect(
+            url, autocommit=True, connect_timeout=CONNECT_TIMEOUT, cursor_factory=psycopg.ClientCursor
+        )
+    except psycopg.Error as exc:
+        raise pg_error(shown(url), exc, "cannot connect") from None
+    conn.adapters.register_dumper(bool, _BoolAsInt)
+    return conn
+
+
+@contextmanager
+def run_lock(url: str) -> Iterator[None]:
+    """``feeds run --once`` and the daemon one at a time per database, as the SQLite lock file keeps
+    them per file: LockHeld at once if another holds it. A connection of its own holds the lock, so
+    the store's own connection may come and go."""
+    conn = connect(url)
+    try:
+        try:
+            held = conn.execute("SELECT pg_try_advisory_lock(%s)", (RUN_LOCK,)).fetchone()
+        except psycopg.Error as exc:
+            raise pg_error(shown(url), exc, "cannot take the run lock") from None
+        if not held or not held[0]:
+            raise LockHeld(f"{shown(url)} (advisory lock {RUN_LOCK})")
+        yield
+    finally:
+        conn.close()
+
+
+class PgStore(Store):
+    """An open PostgreSQL database: ``Store.open("postgresql://…")`` returns one."""
+
+    def __init__(self, url: str, conn: PgConnection) -> None:
+        super().__init__(Path(shown(url)), conn)
+        self.url = url
+        self.pg = conn
+
+    @classmethod
+    def open(cls, path: Path | str) -> Store:
+        url = str(path)
+        conn = PgConnection(connect(url), shown(url))
+        store = cls(url, conn)
+        try:
+            store.migrate()
+        except BaseException:
+            conn.close()
+            raise
+        return store
+
+    @property
+    def where(self) -> str:
+        return self.pg.where
+
+    def close(self) -> None:
+        try:
+            self.pg.close()
+        except psycopg.Error as exc:
+            log.debug("%s: closing: %s", self.where, exc)
+
+    @property
+    def version(self) -> int:
+        row = self.pg.execute("SELECT to_regclass('schema_version') IS NOT NULL").fetchone()
+        if not row or not row[0]:
+            return 0
+        return int(self.pg.execute("SELECT version FROM schema_version").fetchone()[0])
+
+    def migrate(self) -> None:
+        """Bring the schema up to date under the migration lock (workers may start together);
+        refuse a newer schema."""
+        self._own("BEGIN", "cannot start a transaction")
+        try:
+            self.pg.execute("SELECT pg_advisory_xact_lock(?)", (MIGRATE_LOCK,))
+            current = self.version
+            self._refuse_newer(current)
+            for version in sorted(v for v in MIGRATIONS if v > current):
+                if current and version == BASE:
+                    continue
+                self._run(MIGRATIONS[version], version)
+            self._own("COMMIT", "cannot commit the migration")
+        except BaseException:
+            self._roll_back()
+            raise
+
+    def _refuse_newer(self, current: int) -> None:
+        latest = max(MIGRATIONS)
+        if current > latest:
+            raise StoreError(
+                self.where,
+                f"database schema version {current} is newer than this feeds knows ({latest}); "
+                "upgrade feeds or use another store",
+            )
+
+    def _run(self, ddl: str, version: int) -> None:
+        try:
+            self.pg.raw.execute(ddl)  # no parameters: the text goes to the server as written
+            self.pg.raw.execute(f"UPDATE schema_version SET version = {int(version)}")
+        except psycopg.Error as exc:
+            raise pg_error(self.where, exc, f"migration {version} failed") from None
+
+    def _begin(self) -> None:
+        self._own("BEGIN", "cannot start a transaction")
+        self._own_locked()
+
+    def _own_locked(self) -> None:
+        self.pg.execute("SELECT pg_advisory_xact_lock(?)", (WRITE_LOCK,))
+
+    def _own(self, sql: str, doing: str) -> None:
+        try:
+            self.pg.raw.execute(sql)
+        except psycopg.Error as exc:
+            raise pg_error(self.where, exc, doing) from exc
+
+    def _roll_back(self) -> None:
+        self.entries.forget_cached()
+        if not self.pg.in_transaction:
+            return
+        try:
+            self.pg.raw.execute("ROLLBACK")
+        except psycopg.Error as exc:
+            log.debug("%s: rollback failed too: %s", self.where, exc)
+
+    @contextmanager
+    def session_lock(self, key: int) -> Iterator[bool]:
+        """Hold the session-scoped advisory lock ``key`` if free: yields whether it is held. The
+        server drops it when this connection ends, even if the process is killed."""
+        got = bool(self.pg.execute("SELECT pg_try_advisory_lock(?)", (key,)).fetchone()[0])
+        try:
+            yield got
+        finally:
+            if got:
+                try:
+                    self.pg.execute("SELECT pg_advisory_unlock(?)", (key,))
+                except StoreError as exc:
+                    log.debug("%s: unlock: %s", self.where, exc)
