@@ -121,10 +121,32 @@ def run(ctx: click.Context, once: bool, force_all: bool) -> None:
 @cli.command()
 @click.pass_context
 def daemon(ctx: click.Context) -> None:
-    """Run the cycle on a schedule until SIGTERM/SIGINT (exit 0); SIGHUP reloads the config."""
+    """Run the cycle on a schedule until SIGTERM/SIGINT (exit 0); SIGHUP reloads the config.
+
+    On a PostgreSQL store, this is ``feeds worker``: it fetches, scans, builds and delivers, sharing
+    the work with any other workers."""
+    config = load_config(ctx)
+    if config.store_is_postgres:
+        from feeds.worker import run_worker
+
+        run_worker(config)
+        return
     from feeds.daemon import run_daemon  # APScheduler loads only for this command
 
-    run_daemon(load_config(ctx))
+    run_daemon(config)
+
+
+@cli.command()
+@click.pass_context
+def worker(ctx: click.Context) -> None:
+    """Share the polling of a PostgreSQL store with any other workers, until SIGTERM/SIGINT (exit 0).
+
+    Claims due sources (leased for scheduler.lease), fetches and stores them, keeping fetch.per_host
+    across all workers; also scans local posts, rebuilds dirty feeds and delivers webhooks, each by
+    one process at a time. Restart workers to apply a config change."""
+    from feeds.worker import run_worker
+
+    run_worker(load_config(ctx))
 
 
 @cli.command()

@@ -461,6 +461,11 @@ class SchedulerConfig(_Strict):
     local_interval: Duration = 60.0
     jitter: float = Field(0.1, ge=0, le=1)
     webhook_interval: Duration = 15.0
+    # PostgreSQL workers (feeds/worker.py): how long a claimed source stays a worker's before another
+    # may take it (a worker killed mid-fetch holds it no longer than this), and how often an idle
+    # worker looks for due sources.
+    lease: Duration = 300.0
+    poll: Duration = 5.0
 
 
 def _network(value: object) -> str:

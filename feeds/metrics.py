@@ -166,7 +166,7 @@ class StoreCollector(Collector):
     """Reads the store at each scrape (``collect``); describes nothing up front, so registering it
     reads nothing."""
 
-    def __init__(self, path: Path, clock: Callable[[], datetime]) -> None:
+    def __init__(self, path: Path | str, clock: Callable[[], datetime]) -> None:
         self.path = path
         self.clock = clock
 
@@ -181,7 +181,7 @@ class StoreCollector(Collector):
         return families(snapshot, self.clock())
 
 
-def registry_for(path: Path, clock: Callable[[], datetime]) -> CollectorRegistry:
+def registry_for(path: Path | str, clock: Callable[[], datetime]) -> CollectorRegistry:
     """A private registry whose only collector reads the store at ``path``."""
     registry = CollectorRegistry(auto_describe=False)
     registry.register(StoreCollector(path, clock))

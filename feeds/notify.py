@@ -452,7 +452,15 @@ def _configured_endpoints(config: Config) -> tuple[dict[str, Endpoint], list[str
 
 
 async def _drain_endpoint(run: _Pass, endpoint: Endpoint) -> None:
-    """Send one endpoint's due queue in event order; stop at the first failure or not-yet-due row."""
+    """Send one endpoint's due queue in event order; stop at the first failure or not-yet-due row.
+    One process at a time sends an endpoint's queue (on a store shared by workers, another may
+    hold it: then this pass leaves it), so the endpoint gets its events in order."""
+    with run.store.exclusive(f"endpoint {endpoint.url}", wait=False) as mine:
+        if mine:
+            await _drain(run, endpoint)
+
+
+async def _drain(run: _Pass, endpoint: Endpoint) -> None:
     outbox = run.store.outbox
     after = 0
     while batch := outbox.pending_for(endpoint.url, _BATCH, after_seq=after):
@@ -532,6 +540,12 @@ async def _deliver_pings(config: Config, run: _Pass) -> tuple[int, int, int]:
     """Send due WebSub pings to the configured hub; (sent, retrying, dead)."""
     if config.websub is None:
         return (0, 0, 0)
+    with run.store.exclusive("hub pings", wait=False) as mine:
+        return await _ping(config, run) if mine else (0, 0, 0)
+
+
+async def _ping(config: Config, run: _Pass) -> tuple[int, int, int]:
+    assert config.websub is not None
     due = run.store.outbox.due_pings(run.now)
     if not due:
         return (0, 0, 0)

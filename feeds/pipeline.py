@@ -505,6 +505,33 @@ async def ingest_remote(
     return summary
 
 
+async def ingest_claimed(
+    config: Config,
+    store: Storage,
+    owner: str,
+    force_all: bool = False,
+    gates: HostGates | None = None,
+    until_done: bool = True,
+) -> tuple[RunSummary, int]:
+    """Fetch what this process can claim (a store shared by workers: ``store.claims``), batch by
+    batch, each source at most once; ``until_done``: until nothing due is left to claim, else one
+    batch (a worker's step). Claimed sources are fetched and stored like ``ingest_remote``'s.
+    Returns the counts and how many sources were claimed."""
+    claims = store.claims
+    assert claims is not None
+    summary, done = RunSummary(), set[str]()
+    batch = max(config.fetch.concurrency, 1)
+    while True:
+        now = utcnow()
+        names = claims.claim(owner, now, config.scheduler.lease, batch, every=force_all, done=done)
+        if not names:
+            return summary, len(done)
+        done.update(names)
+        summary += await ingest_remote(config, store, now, force_all=True, sources=names, gates=gates)
+        if not until_done:
+            return summary, len(done)
+
+
 def _store_fetch(
     config: Config,
     store: Storage,
@@ -664,17 +691,39 @@ def run_cycle(
         refreshed = asyncio.run(lists.refresh(config, store, now, force_all=force_all))
         config, summary = refreshed.config, refreshed.summary
     remerge(config, store, now)
-    summary += ingest_local(config, store, now, progress)
+    with store.exclusive("scan"):  # posts live on one machine; one process reads them at a time
+        summary += ingest_local(config, store, now, progress)
     if config.remote:
-        import asyncio
-
-        summary += asyncio.run(ingest_remote(config, store, now, force_all=force_all))
+        summary += _fetch_remote(config, store, now, force_all)
     expire(config, store, now)
-    result = build_dirty(config, store)
+    with store.exclusive("build"):
+        result = build_dirty(config, store)
     announce(config, store, result)
     delivery = deliver(config, store)
     store.meta.mark_cycle(utcnow())  # what /readyz judges staleness by
     return CycleResult(summary, result, delivery)
+
+
+def _fetch_remote(config: Config, store: Storage, now: datetime, force_all: bool) -> RunSummary:
+    """Every due remote source, fetched and stored; on a store shared by workers, those claimed
+    (workers may be fetching the rest), waiting for each batch."""
+    import asyncio
+
+    claims = store.claims
+    if claims is None:
+        return asyncio.run(ingest_remote(config, store, now, force_all=force_all))
+    from feeds.sources.gates import SharedHostGates
+    from feeds.store.claims import owner_name
+
+    owner = owner_name()
+    store.sources.sync(config.remote)
+
+    async def fetch() -> RunSummary:  # the gates' locks belong to this event loop
+        gates = SharedHostGates(config.fetch, claims.host_turns(owner))
+        summary, _ = await ingest_claimed(config, store, owner, force_all, gates)
+        return summary
+
+    return asyncio.run(fetch())
 
 
 def announce(config: Config, store: Storage, result: BuildResult) -> None:

@@ -224,3 +224,35 @@ def source_event(errors_before: int, gone_before: bool, errors: int, gone: bool)
     if errors == 0 and errors_before >= FAILING_AFTER and not gone:
         return "source.recovered"
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class HostTurn:
+    """Whether a worker may send a request to a host now (PostgreSQL workers share each host's
+    politeness through its row: ``feeds/store/claims.py``): go, wait ``wait`` seconds and ask again,
+    or leave the host alone until ``deferred_until`` (a Retry-After window)."""
+
+    go: bool
+    wait: float = 0.0
+    deferred_until: datetime | None = None
+
+
+def host_turn(
+    in_flight: int,
+    per_host: int,
+    next_start: float | None,
+    clock: float,
+    retry_after: datetime | None,
+    now: datetime,
+    recheck: float,
+) -> HostTurn:
+    """A host's turn across all workers: inside a Retry-After window, nobody asks; ``per_host``
+    requests in flight, a new one waits ``recheck`` seconds (one ends, or its lease expires); and
+    starts keep ``per_host_delay`` apart (``next_start``, on the database's ``clock``)."""
+    if retry_after is not None and retry_after > now:
+        return HostTurn(False, deferred_until=retry_after)
+    if in_flight >= per_host:
+        return HostTurn(False, wait=recheck)
+    if next_start is not None and next_start > clock:
+        return HostTurn(False, wait=next_start - clock)
+    return HostTurn(True)

@@ -132,7 +132,7 @@ class Operations:
     store counts as stale. The paths take precedence over files of the same name (a build never
     writes any)."""
 
-    store: Path
+    store: Path | str  # a SQLite file, or a PostgreSQL URL
     networks: tuple[metrics.Network, ...]
     stale_after: float
     registry: CollectorRegistry
@@ -145,7 +145,7 @@ class Operations:
     @classmethod
     def of(cls, config: Config, clock: Callable[[], datetime] | None = None) -> Operations:
         now = clock or _now
-        path, serve = config.store_path, config.serve
+        path, serve = config.store_location, config.serve
         return cls(path, serve.networks, serve.stale_after, metrics.registry_for(path, now), now)
 
     def reads_store(self, scope: Scope) -> bool:

@@ -10,17 +10,20 @@ import json
 import shutil
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import psycopg
 import pytest
 from conftest import ALLOW_PRIVATE, write_config
-from feedserver import FeedServer, Reply, feed_server  # noqa: F401  (feed_server is a fixture)
+from feedserver import FeedServer, Reply, feed_server
 
 from feeds.errors import LockHeld, StoreError
-from feeds.store import Store
+from feeds.store import Store, figures
 from feeds.store.dialect import postgres
 from feeds.store.pg import RUN_LOCK, run_lock, shown
+
+__all__ = ["feed_server"]  # the fixture, imported so pytest finds it here
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -53,7 +56,7 @@ def project(folder: Path, store: str, server: FeedServer) -> Path:
 
 
 @pytest.fixture
-def served(feed_server: FeedServer) -> FeedServer:  # noqa: F811  (the fixture, by name)
+def served(feed_server: FeedServer) -> FeedServer:
     for path in sorted((EXAMPLES / "feeds").iterdir()):
         feed_server.route("/" + path.name, Reply(body=path.read_bytes()))
     return feed_server
@@ -189,3 +192,24 @@ def test_json_output_of_entries_matches(tmp_path: Path, pg_url: str, served: Fee
         tmp_path / "pg/public/feeds/all.atom.xml",
         shallow=False,
     )
+
+
+def test_serve_reads_the_same_figures_from_either_store(
+    tmp_path: Path, pg_url: str, served: FeedServer
+) -> None:
+    """``/metrics`` and ``/readyz`` read PostgreSQL as they read SQLite (``feeds.store.figures``)."""
+    on_sqlite = project(tmp_path / "sqlite", "store/feeds.db", served)
+    on_pg = project(tmp_path / "pg", pg_url, served)
+    for config in (on_sqlite, on_pg):
+        assert feeds(config, "run", "--once").returncode == 0
+    lite, pg = figures.read(tmp_path / "sqlite" / "store" / "feeds.db", 3), figures.read(pg_url, 3)
+    assert replace(pg, last_cycle=None, last_build=None) == replace(lite, last_cycle=None, last_build=None)
+    assert pg.entries > 20 and pg.sources and pg.last_cycle is not None
+    assert figures.last_cycle(pg_url) == pg.last_cycle
+
+
+def test_serve_says_why_a_postgresql_store_is_not_ready(pg_url: str) -> None:
+    with pytest.raises(StoreError, match="nothing has run"):
+        figures.read(pg_url, 3)
+    with pytest.raises(StoreError, match="cannot connect"):
+        figures.last_cycle("postgresql://nobody@/feeds?host=/nonexistent&port=1")

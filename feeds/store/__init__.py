@@ -38,6 +38,7 @@ from feeds.store.sources import SourceRepo
 if TYPE_CHECKING:
     import sqlite_utils
 
+    from feeds.store.claims import Claims
     from feeds.store.interface import Connection
 
 log = logging.getLogger(__name__)
@@ -164,6 +165,18 @@ class Store:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+    @property
+    def claims(self) -> Claims | None:
+        """Source claims for workers sharing the polling; None: this store has one process at a
+        time (SQLite, under the run lock), which fetches what is due without claiming."""
+        return None
+
+    @contextmanager
+    def exclusive(self, name: str, wait: bool = True) -> Iterator[bool]:
+        """Do ``name`` (a build, a scan, an endpoint's deliveries) in one process at a time: yields
+        whether this one may. A SQLite store is one process's already (the run lock)."""
+        yield True
 
     @property
     def in_transaction(self) -> bool:

@@ -26,14 +26,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from feeds.errors import StoreError
 from feeds.store.meta import LAST_BUILD, LAST_CYCLE, fetch_counts, moment
 from feeds.store.schema import LATEST
 from feeds.timefmt import parse_iso
 
-READ_TIMEOUT = 1.0  # seconds a read may wait for a lock before the request gives up
+if TYPE_CHECKING:
+    from feeds.store.interface import Connection
+
 LISTS_SINCE = 7  # the schema version that added OPML lists' rows (sources.kind)
+READ_TIMEOUT = 1.0  # seconds a read may wait for a lock before the request gives up
 FIGURES_SINCE = 3  # the first schema version holding every column read here (entries.hidden)
 
 
@@ -63,27 +67,37 @@ class Figures:
 
 
 @contextmanager
-def read_only(path: Path, timeout: float = READ_TIMEOUT) -> Iterator[sqlite3.Connection]:
-    """A read-only connection to an existing feeds store, in one read transaction; StoreError says
-    why there is none (no file, cannot open, not a schema this feeds reads)."""
+def read_only(location: Path | str, timeout: float = READ_TIMEOUT) -> Iterator[tuple[Connection, int]]:
+    """A read-only connection to an existing feeds store (a SQLite file, or a PostgreSQL URL), in
+    one read transaction; StoreError says why there is none (no file, cannot open or connect, not a
+    schema this feeds reads); with the schema's version."""
+    if isinstance(location, str):
+        from feeds.store.pg import read_only as pg_read_only
+
+        with pg_read_only(location, timeout) as (conn, version):
+            _check_version(location, version)
+            yield conn, version
+        return
+    path = location
     if not path.is_file():
         raise StoreError(str(path), "no store file yet: nothing has run (feeds run --once)")
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=timeout)
+        sqlite = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=timeout)
     except sqlite3.Error as exc:
         raise StoreError(str(path), f"cannot open the store read-only: {exc}") from None
     try:
-        conn.isolation_level = None
-        conn.execute("BEGIN")
-        _check_version(path, int(conn.execute("PRAGMA user_version").fetchone()[0]))
-        yield conn
+        sqlite.isolation_level = None
+        sqlite.execute("BEGIN")
+        version = int(sqlite.execute("PRAGMA user_version").fetchone()[0])
+        _check_version(path, version)
+        yield sqlite, version
     except sqlite3.Error as exc:
         raise StoreError(str(path), f"cannot read the store: {exc}") from None
     finally:
-        conn.close()
+        sqlite.close()
 
 
-def _check_version(path: Path, version: int) -> None:
+def _check_version(path: Path | str, version: int) -> None:
     if version > LATEST:
         raise StoreError(str(path), f"schema version {version} is newer than this feeds knows ({LATEST})")
     if version < FIGURES_SINCE:
@@ -92,20 +106,20 @@ def _check_version(path: Path, version: int) -> None:
         )
 
 
-def last_cycle(path: Path, timeout: float = READ_TIMEOUT) -> datetime | None:
+def last_cycle(path: Path | str, timeout: float = READ_TIMEOUT) -> datetime | None:
     """When the last cycle completed, from a read-only connection (StoreError if unreadable)."""
-    with read_only(path, timeout) as conn:
+    with read_only(path, timeout) as (conn, _):
         return moment(conn, LAST_CYCLE)
 
 
-def read(path: Path, error_cap: int, timeout: float = READ_TIMEOUT) -> Figures:
+def read(path: Path | str, error_cap: int, timeout: float = READ_TIMEOUT) -> Figures:
     """Every figure in one read transaction. ``error_cap``: error counts at or above it are grouped
     as one (the metrics only ask whether a source reached the failing threshold)."""
-    with read_only(path, timeout) as conn:
+    with read_only(path, timeout) as (conn, version):
         queues = _pending(conn)
         return Figures(
-            sources=_source_groups(conn, error_cap, "feed"),
-            lists=_source_groups(conn, error_cap, "opml"),
+            sources=_source_groups(conn, version, error_cap, "feed"),
+            lists=_source_groups(conn, version, error_cap, "opml"),
             entries=_count(conn, "SELECT count(*) FROM entries WHERE hidden = 0"),
             fetches=tuple(sorted(fetch_counts(conn).items())),
             outbox_pending=sum(count for count, _ in queues),
@@ -117,22 +131,21 @@ def read(path: Path, error_cap: int, timeout: float = READ_TIMEOUT) -> Figures:
         )
 
 
-def _source_groups(conn: sqlite3.Connection, error_cap: int, kind: str) -> tuple[SourceGroup, ...]:
+def _source_groups(conn: Connection, version: int, error_cap: int, kind: str) -> tuple[SourceGroup, ...]:
     """Configured rows of one kind; a store from before lists (version 6) holds feeds only."""
-    if int(conn.execute("PRAGMA user_version").fetchone()[0]) < LISTS_SINCE:
-        if kind != "feed":
-            return ()
-        where = "configured = 1"
-    else:
-        where = "configured = 1 AND kind = ?"
+    has_kind = version >= LISTS_SINCE
+    if not has_kind and kind != "feed":
+        return ()
+    where = "configured = 1 AND kind = ?" if has_kind else "configured = 1"
     rows = conn.execute(
-        f"SELECT gone, min(error_count, ?), count(*) FROM sources WHERE {where} GROUP BY 1, 2 ORDER BY 1, 2",
-        (error_cap, kind) if "kind" in where else (error_cap,),
+        "SELECT gone, CASE WHEN error_count < ? THEN error_count ELSE ? END AS errors, count(*) "
+        f"FROM sources WHERE {where} GROUP BY gone, errors ORDER BY gone, errors",
+        (error_cap, error_cap, kind) if has_kind else (error_cap, error_cap),
     )
     return tuple(SourceGroup(bool(gone), int(errors), int(count)) for gone, errors, count in rows)
 
 
-def _pending(conn: sqlite3.Connection) -> list[tuple[int, str | None]]:
+def _pending(conn: Connection) -> list[tuple[int, str | None]]:
     """(count, oldest queued time) of each queue: deliveries, hub pings, events not fanned out."""
     cursor = conn.execute("SELECT seq FROM outbox_cursor WHERE id = 1").fetchone()
     queries = [
@@ -152,5 +165,5 @@ def _oldest(queues: list[tuple[int, str | None]]) -> datetime | None:
     return min(times, default=None)
 
 
-def _count(conn: sqlite3.Connection, sql: str) -> int:
+def _count(conn: Connection, sql: str) -> int:
     return int(conn.execute(sql).fetchone()[0])

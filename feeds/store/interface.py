@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from feeds.merge import Decision, MergePolicy
     from feeds.model import Category, Copy, Entry, FetchResult, ItemFailure, StoredEntry
     from feeds.rules import RuleSet
+    from feeds.store.claims import Claims
     from feeds.store.entries import FileState, Reapplied, RowMapper, StoredText
     from feeds.store.outbox import DeliveryInfo, EndpointFilter, EndpointState, QueuedDelivery, QueuedPing
     from feeds.store.sources import SourceRow, SourceStatus
@@ -260,6 +261,11 @@ class Storage(Protocol):
 
     @property
     def in_transaction(self) -> bool: ...
+
+    @property
+    def claims(self) -> Claims | None: ...
+
+    def exclusive(self, name: str, wait: bool = True) -> AbstractContextManager[bool]: ...
 
     def transaction(self) -> AbstractContextManager[None]: ...
 

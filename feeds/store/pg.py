@@ -29,6 +29,7 @@ from psycopg.pq import TransactionStatus
 
 from feeds.errors import LockHeld, StoreError
 from feeds.store import Store
+from feeds.store.claims import Claims
 from feeds.store.dialect import postgres
 from feeds.store.pgschema import BASE, MIGRATIONS
 
@@ -41,8 +42,6 @@ log = logging.getLogger(__name__)
 WRITE_LOCK = 0x6665_6564_0001  # write transactions take turns ("feed" + 1)
 MIGRATE_LOCK = 0x6665_6564_0002  # one process migrates at a time
 RUN_LOCK = 0x6665_6564_0003  # `feeds run --once`: one at a time per store, like the SQLite lock file
-BUILD_LOCK = 0x6665_6564_0004  # one builder at a time
-SCAN_LOCK = 0x6665_6564_0005  # local posts are scanned by one process at a time
 CONNECT_TIMEOUT = 10  # seconds
 
 
@@ -138,6 +137,35 @@ def run_lock(url: str) -> Iterator[None]:
         conn.close()
 
 
+@contextmanager
+def read_only(url: str, timeout: float) -> Iterator[tuple[PgConnection, int]]:
+    """A read-only transaction on a connection of its own, and the schema's version: what
+    ``feeds serve`` reads its figures from (``feeds.store.figures``). It never creates or migrates
+    anything; a statement waits at most ``timeout`` seconds."""
+    where = shown(url)
+    try:
+        raw = psycopg.connect(
+            url,
+            autocommit=True,
+            connect_timeout=max(1, round(timeout)),
+            cursor_factory=psycopg.ClientCursor,
+            options=f"-c statement_timeout={int(timeout * 1000)}",
+        )
+    except psycopg.Error as exc:
+        raise pg_error(where, exc, "cannot connect") from None
+    conn = PgConnection(raw, where)
+    try:
+        conn.execute("BEGIN READ ONLY")
+        exists = conn.execute("SELECT to_regclass('schema_version') IS NOT NULL").fetchone()[0]
+        if not exists:
+            raise StoreError(
+                where, "no feeds schema in this database yet: nothing has run (feeds run --once)"
+            )
+        yield conn, int(conn.execute("SELECT version FROM schema_version").fetchone()[0])
+    finally:
+        conn.close()
+
+
 class PgStore(Store):
     """An open PostgreSQL database: ``Store.open("postgresql://…")`` returns one."""
 
@@ -145,6 +173,37 @@ class PgStore(Store):
         super().__init__(Path(shown(url)), conn)
         self.url = url
         self.pg = conn
+        self._others: list[PgConnection] = []  # connections of its own that close with the store
+        self._claims = Claims(conn, self._another)
+
+    @property
+    def claims(self) -> Claims:
+        return self._claims
+
+    def _another(self) -> PgConnection:
+        conn = PgConnection(connect(self.url), self.where)
+        self._others.append(conn)
+        return conn
+
+    @contextmanager
+    def exclusive(self, name: str, wait: bool = True) -> Iterator[bool]:
+        """A session advisory lock named ``name``, on any machine: taken (waiting for it with
+        ``wait``) or not. The server drops it when this connection ends, even if the process dies."""
+        key = (
+            "SELECT pg_advisory_lock(hashtextextended(?, 0))"
+            if wait
+            else "SELECT pg_try_advisory_lock(hashtextextended(?, 0))"
+        )
+        row = self.pg.execute(key, (f"feeds {name}",)).fetchone()
+        held = True if wait else bool(row[0])
+        try:
+            yield held
+        finally:
+            if held:
+                try:
+                    self.pg.execute("SELECT pg_advisory_unlock(hashtextextended(?, 0))", (f"feeds {name}",))
+                except StoreError as exc:
+                    log.debug("%s: unlock %s: %s", self.where, name, exc)
 
     @classmethod
     def open(cls, path: Path | str) -> Store:
@@ -164,7 +223,8 @@ class PgStore(Store):
 
     def close(self) -> None:
         try:
-            self.pg.close()
+            for conn in (*self._others, self.pg):
+                conn.close()
         except psycopg.Error as exc:
             log.debug("%s: closing: %s", self.where, exc)
 
@@ -229,17 +289,3 @@ class PgStore(Store):
             self.pg.raw.execute("ROLLBACK")
         except psycopg.Error as exc:
             log.debug("%s: rollback failed too: %s", self.where, exc)
-
-    @contextmanager
-    def session_lock(self, key: int) -> Iterator[bool]:
-        """Hold the session-scoped advisory lock ``key`` if free: yields whether it is held. The
-        server drops it when this connection ends, even if the process is killed."""
-        got = bool(self.pg.execute("SELECT pg_try_advisory_lock(?)", (key,)).fetchone()[0])
-        try:
-            yield got
-        finally:
-            if got:
-                try:
-                    self.pg.execute("SELECT pg_advisory_unlock(?)", (key,))
-                except StoreError as exc:
-                    log.debug("%s: unlock: %s", self.where, exc)

@@ -299,6 +299,12 @@ def _ddl(tables: str) -> str:
     return text.replace(" INTEGER", " BIGINT").replace(" REAL", " DOUBLE PRECISION")
 
 
+def _v8() -> str:
+    from feeds.store.schema import V8
+
+    return _ddl(re.sub(r"--[^\n]*", "", V8))
+
+
 BASE = 7  # the version a new PostgreSQL store is created at
 # Append only: MIGRATIONS[v] takes the database to version v (the first, BASE, from nothing).
-MIGRATIONS: dict[int, str] = {BASE: _ddl(_V7_TABLES) + _V7_TRIGGERS + _V7_VERSION}
+MIGRATIONS: dict[int, str] = {BASE: _ddl(_V7_TABLES) + _V7_TRIGGERS + _V7_VERSION, 8: _v8()}

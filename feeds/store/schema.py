@@ -401,10 +401,33 @@ def _v7(conn: sqlite3.Connection) -> None:
     conn.executescript(f"BEGIN;{V7}")
 
 
+V8 = """
+-- Shared polling (feeds/worker.py, PostgreSQL stores): a worker leases the sources it claimed until
+-- `lease_until`; one that dies loses only its leases, and another worker takes those sources when
+-- they expire. A host's politeness holds across workers through its row: `next_start` (seconds
+-- since the epoch, the database's clock) spaces request starts, and each request in flight holds a
+-- `host_leases` row that expires by itself. SQLite stores have one process and never fill these.
+ALTER TABLE sources ADD COLUMN lease_owner TEXT;
+ALTER TABLE sources ADD COLUMN lease_until TEXT;
+ALTER TABLE hosts ADD COLUMN next_start REAL;
+CREATE TABLE host_leases (
+    token TEXT PRIMARY KEY,
+    host TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    until REAL NOT NULL
+);
+CREATE INDEX host_leases_by_host ON host_leases (host);
+"""
+
+
+def _v8(conn: sqlite3.Connection) -> None:
+    conn.executescript(f"BEGIN;{V8}")
+
+
 Migration = Callable[[sqlite3.Connection], None]
 
 # Append only: MIGRATIONS[i] takes the database from version i to i + 1.
-MIGRATIONS: list[Migration] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7]
+MIGRATIONS: list[Migration] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8]
 LATEST = len(MIGRATIONS)
 
 # The tables each version must have: checked after its migration, inside its transaction.
@@ -429,3 +452,4 @@ EXPECTED_TABLES[4] = EXPECTED_TABLES[3] | {"tombstones"}
 EXPECTED_TABLES[5] = EXPECTED_TABLES[4]
 EXPECTED_TABLES[6] = EXPECTED_TABLES[5] | {"dirty_months", "archive_months"}
 EXPECTED_TABLES[7] = EXPECTED_TABLES[6]
+EXPECTED_TABLES[8] = EXPECTED_TABLES[7] | {"host_leases"}

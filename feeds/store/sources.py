@@ -332,7 +332,8 @@ class SourceRepo:
         self._conn.execute(
             """UPDATE sources SET url = ?, aliases = ?, etag = ?, last_modified = ?, body_hash = ?,
                    last_fetch = ?, last_success = ?, last_status = ?, error_count = ?, last_error = ?,
-                   warning = ?, next_due = ?, min_next_due = ?, gone = ?, item_rate = ?, ttl = ?
+                   warning = ?, next_due = ?, min_next_due = ?, gone = ?, item_rate = ?, ttl = ?,
+                   lease_owner = NULL, lease_until = NULL
                WHERE name = ?""",
             (
                 state.url,
@@ -365,7 +366,10 @@ class SourceRepo:
     def _defer(self, row: SourceRow, until: datetime | None) -> None:
         """Not requested (its host is inside a Retry-After window): due when the window closes."""
         if until is not None:
-            self._conn.execute("UPDATE sources SET next_due = ? WHERE name = ?", (iso(until), row.name))
+            self._conn.execute(
+                "UPDATE sources SET next_due = ?, lease_owner = NULL, lease_until = NULL WHERE name = ?",
+                (iso(until), row.name),
+            )
 
     def _open_host_window(self, host: str, until: datetime) -> None:
         self._conn.execute(

@@ -1,0 +1,203 @@
+"""``feeds worker``: one of any number of processes, on any number of machines, sharing the polling
+of a PostgreSQL store.
+
+Each step a worker:
+
+1. claims up to ``fetch.concurrency`` due sources (``FOR UPDATE SKIP LOCKED``, leased for
+   ``scheduler.lease``: ``feeds/store/claims.py``), fetches them, and stores each one's items with
+   its new state in one transaction, which also ends its lease. Every request first takes a turn at
+   its host in the database, so ``fetch.per_host``, ``per_host_delay`` and Retry-After hold across
+   all workers (``feeds.sources.gates.SharedHostGates``);
+2. scans the local posts, when ``scheduler.local_interval`` has passed and no other process is
+   scanning them (posts live on one machine's disk; a worker elsewhere finds no folder to read);
+3. rebuilds the dirty feeds, if no other process is building (one builder at a time);
+4. sends due webhooks and hub pings, each endpoint's queue by one process at a time, in order.
+
+An idle worker sleeps until the next source falls due (at most ``scheduler.poll``). SIGTERM or SIGINT
+ends it after the current step, giving back its leases. A worker killed outright loses only its
+leases: when they expire, another worker fetches those sources again, and storing the same items
+again changes nothing. Lost connections (a database restart) end the step; the worker opens the
+store again with backoff. ``feeds daemon`` on a PostgreSQL store is one such worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from feeds.errors import StoreError
+from feeds.timefmt import utcnow
+
+if TYPE_CHECKING:
+    from feeds.config import Config
+    from feeds.sources.gates import SharedHostGates
+    from feeds.store.interface import Storage
+
+log = logging.getLogger(__name__)
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+RECONNECT_FIRST, RECONNECT_MAX = 1.0, 60.0  # seconds: backoff while the database is unreachable
+# While sources keep coming, rebuild at most this often (seconds): a burst of fetches rewrites `all`
+# once, not once per batch. An idle step always builds what is dirty.
+BUILD_EVERY = 10.0
+
+
+@dataclass
+class Clock:
+    """When the periodic parts of a step last ran (monotonic seconds)."""
+
+    scanned: float = float("-inf")
+    delivered: float = float("-inf")
+    built: float = float("-inf")
+
+
+def run_worker(config: Config) -> None:
+    """Open the store (retrying with backoff while it is unreachable) and work until stopped."""
+    if not config.store_is_postgres:
+        from feeds.errors import ConfigError
+
+        raise ConfigError(
+            config.path,
+            "feeds worker shares a PostgreSQL store between processes; this config's store is a "
+            "SQLite file (use feeds daemon, or store: postgresql://…)",
+            key="store",
+        )
+    asyncio.run(_supervise(config))
+
+
+async def _supervise(config: Config) -> None:
+    from feeds.store import Store
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in STOP_SIGNALS:
+        loop.add_signal_handler(sig, stop.set)
+    wait = RECONNECT_FIRST
+    first = True
+    while not stop.is_set():
+        try:
+            store = Store.open(config.store_location)
+        except StoreError as exc:
+            if first:  # a wrong URL or password is the operator's to fix: say so once, exit 1
+                raise
+            log.warning("%s; trying again in %.0fs", exc, wait)
+            await _sleep(stop, wait)
+            wait = min(wait * 2, RECONNECT_MAX)
+            continue
+        first, wait = False, RECONNECT_FIRST
+        try:
+            await Worker(config, store, stop).serve()
+        except StoreError as exc:
+            log.warning("%s; opening the store again in %.0fs", exc, wait)
+            await _sleep(stop, wait)
+        finally:
+            store.close()
+
+
+async def _sleep(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+
+
+class Worker:
+    """One worker's loop over a shared store (see the module docstring)."""
+
+    def __init__(self, config: Config, store: Storage, stop: asyncio.Event) -> None:
+        from feeds.sources.gates import SharedHostGates
+        from feeds.store.claims import owner_name
+
+        claims = store.claims
+        assert claims is not None
+        self.config = config
+        self.store = store
+        self.stop = stop
+        self.owner = owner_name()
+        self.claims = claims
+        self.gates: SharedHostGates = SharedHostGates(config.fetch, claims.host_turns(self.owner))
+        self.clock = Clock()
+
+    async def serve(self) -> None:
+        log.info("worker %s: started", self.owner)
+        self.store.sources.sync(self.config.remote)
+        try:
+            while not self.stop.is_set():
+                busy = await self.step()
+                if not busy:
+                    await _sleep(self.stop, self._idle_for(utcnow()))
+        finally:
+            try:
+                self.claims.release(self.owner)
+            except StoreError as exc:  # the connection is gone: the leases expire by themselves
+                log.debug("release: %s", exc)
+            log.info("worker %s: stopped", self.owner)
+
+    async def step(self) -> bool:
+        """One round of the four parts; True when it fetched something (look again at once)."""
+        from feeds import pipeline
+
+        summary, claimed = await pipeline.ingest_claimed(
+            self.config, self.store, self.owner, gates=self.gates, until_done=False
+        )
+        if claimed:
+            log.info("worker %s: %d sources: %s", self.owner, claimed, summary.line())
+        self._scan()
+        self._build(idle=not claimed)
+        await self._deliver()
+        return bool(claimed)
+
+    def _scan(self) -> None:
+        import time
+
+        from feeds import pipeline
+
+        if (
+            not self.config.local
+            or time.monotonic() - self.clock.scanned < self.config.scheduler.local_interval
+        ):
+            return
+        with self.store.exclusive("scan", wait=False) as mine:
+            if mine:
+                summary = pipeline.ingest_local(self.config, self.store, utcnow())
+                log.info("worker %s: local posts: %s", self.owner, summary.line())
+        self.clock.scanned = time.monotonic()
+
+    def _build(self, idle: bool) -> None:
+        import time
+
+        from feeds import pipeline
+
+        if not idle and time.monotonic() - self.clock.built < BUILD_EVERY:
+            return
+        self.clock.built = time.monotonic()
+        with self.store.exclusive("build", wait=False) as mine:
+            if not mine:
+                return
+            pipeline.expire(self.config, self.store, utcnow())
+            result = pipeline.build_dirty(self.config, self.store)
+            pipeline.announce(self.config, self.store, result)
+        self.store.meta.mark_cycle(utcnow())
+
+    async def _deliver(self) -> None:
+        import time
+
+        if not self.config.webhooks and not self.config.websub:
+            return
+        if time.monotonic() - self.clock.delivered < self.config.scheduler.webhook_interval:
+            return
+        from feeds.notify import deliver_pending
+
+        await deliver_pending(self.config, self.store)
+        self.clock.delivered = time.monotonic()
+
+    def _idle_for(self, now: datetime) -> float:
+        """Seconds until the next source falls due (or a lease runs out), at most ``scheduler.poll``."""
+        poll = self.config.scheduler.poll
+        due = self.claims.next_due()
+        if due is None:
+            return poll
+        return max(0.05, min(poll, (due - now).total_seconds()))
