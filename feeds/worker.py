@@ -120,10 +120,13 @@ class Worker:
         self.claims = claims
         self.gates: SharedHostGates = SharedHostGates(config.fetch, claims.host_turns(self.owner))
         self.clock = Clock()
+        self.expanded = config  # with the sources its OPML lists name (``_read_lists``)
 
     async def serve(self) -> None:
+        from feeds import lists
+
         log.info("worker %s: started", self.owner)
-        self.store.sources.sync(self.config.remote)
+        self.expanded = lists.sync(self.config, self.store)
         try:
             while not self.stop.is_set():
                 busy = await self.step()
@@ -140,8 +143,9 @@ class Worker:
         """One round of the four parts; True when it fetched something (look again at once)."""
         from feeds import pipeline
 
+        await self._read_lists()
         summary, claimed = await pipeline.ingest_claimed(
-            self.config, self.store, self.owner, gates=self.gates, until_done=False
+            self.expanded, self.store, self.owner, gates=self.gates, until_done=False
         )
         if claimed:
             log.info("worker %s: %d sources: %s", self.owner, claimed, summary.line())
@@ -149,6 +153,23 @@ class Worker:
         self._build(idle=not claimed)
         await self._deliver()
         return bool(claimed)
+
+    async def _read_lists(self) -> None:
+        """OPML lists: one worker at a time fetches the due ones; every worker polls the sources
+        they list now (the expansion of the stored outlines), and the sources table follows."""
+        if not self.config.lists:
+            return
+        from feeds import lists
+
+        with self.store.exclusive("lists", wait=False) as mine:
+            if mine:
+                refreshed = await lists.refresh(self.config, self.store, utcnow(), gates=self.gates)
+                expanded = refreshed.config
+            else:
+                expanded = lists.expand(self.config, self.store)
+        if expanded.remote != self.expanded.remote:
+            self.store.sources.sync(expanded.remote)
+        self.expanded = expanded
 
     def _scan(self) -> None:
         import time
@@ -162,7 +183,7 @@ class Worker:
             return
         with self.store.exclusive("scan", wait=False) as mine:
             if mine:
-                summary = pipeline.ingest_local(self.config, self.store, utcnow())
+                summary = pipeline.ingest_local(self.expanded, self.store, utcnow())
                 log.info("worker %s: local posts: %s", self.owner, summary.line())
         self.clock.scanned = time.monotonic()
 
@@ -177,9 +198,9 @@ class Worker:
         with self.store.exclusive("build", wait=False) as mine:
             if not mine:
                 return
-            pipeline.expire(self.config, self.store, utcnow())
-            result = pipeline.build_dirty(self.config, self.store)
-            pipeline.announce(self.config, self.store, result)
+            pipeline.expire(self.expanded, self.store, utcnow())
+            result = pipeline.build_dirty(self.expanded, self.store)
+            pipeline.announce(self.expanded, self.store, result)
         self.store.meta.mark_cycle(utcnow())
 
     async def _deliver(self) -> None:

@@ -13,10 +13,12 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+import httpx
 import psycopg
 import pytest
 from conftest import ALLOW_PRIVATE, write_config
 from feedserver import FeedServer, Reply, feed_server
+from test_metrics import feeds_serve, scrape
 
 from feeds.errors import LockHeld, StoreError
 from feeds.store import Store, figures
@@ -213,3 +215,19 @@ def test_serve_says_why_a_postgresql_store_is_not_ready(pg_url: str) -> None:
         figures.read(pg_url, 3)
     with pytest.raises(StoreError, match="cannot connect"):
         figures.last_cycle("postgresql://nobody@/feeds?host=/nonexistent&port=1")
+
+
+def test_feeds_serve_scrapes_and_readies_a_postgresql_store(
+    tmp_path: Path, pg_url: str, served: FeedServer
+) -> None:
+    config = project(tmp_path / "pg", pg_url, served)
+    with feeds_serve(config) as base:  # before any run: not ready, and says why
+        early = httpx.get(f"{base}/readyz", timeout=10)
+        assert early.status_code == 503 and "nothing has run" in early.json()["reason"]
+        assert feeds(config, "run", "--once").returncode == 0
+        assert httpx.get(f"{base}/readyz", timeout=10).json()["ready"] is True
+        found = scrape(base)
+        assert scrape(base) == found  # a second scrape, from the pooled connection
+    assert found[("feeds_store_up", ())] == 1
+    assert found[("feeds_entries", ())] > 20
+    assert found[("feeds_sources", (("state", "ok"),))] == 3

@@ -121,8 +121,12 @@ def fetched(url: str) -> int:
 
 
 def entries(url: str) -> list[str]:
-    with psycopg.connect(url) as conn:
-        return [key for (key,) in conn.execute("SELECT key FROM entries ORDER BY key")]
+    """Stored entry keys (none before a worker has made the schema)."""
+    try:
+        with psycopg.connect(url) as conn:
+            return [key for (key,) in conn.execute("SELECT key FROM entries ORDER BY key")]
+    except psycopg.errors.UndefinedTable:
+        return []
 
 
 def wait_for(condition: Callable[[], bool], what: str) -> None:
@@ -249,3 +253,84 @@ def test_an_unreachable_database_stops_a_starting_worker_with_one_line(tmp_path:
     )
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1 and "cannot connect" in result.stderr, result.stderr
+
+
+def test_a_worker_survives_its_connections_being_cut(
+    tmp_path: Path, pg_url: str, feed_server: FeedServer, workers: list[subprocess.Popen[str]]
+) -> None:
+    """The database drops the worker mid-cycle (a restart, a failover): it opens the store again
+    with backoff and finishes, losing and doubling nothing."""
+    counting = Counting(feed_server, delay=0.5)
+    extra = "scheduler: {lease: 2s, poll: 0.2s}\n"
+    config = project(tmp_path, pg_url, feed_server, extra=extra, fetch="timeout: 2s, concurrency: 3")
+    worker = start_worker(config)
+    workers.append(worker)
+    wait_for(lambda: counting.in_flight > 0, "the worker's first requests")
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        cut = conn.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchone()
+    assert cut and cut[0] >= 1
+    wait_for(lambda: fetched(pg_url) == FEEDS, "the worker to come back and fetch the rest")
+    code, err = stop(worker)
+    assert code == 0, err
+    assert "opening the store again" in err or "trying again" in err, err
+    assert entries(pg_url) == sorted(f"NWW{n:05d}" for n in range(FEEDS))
+    assert all(1 <= hits <= 2 for hits in counting.hits.values()), counting.hits
+
+
+def test_workers_poll_the_sources_an_opml_list_names(
+    tmp_path: Path, pg_url: str, feed_server: FeedServer, workers: list[subprocess.Popen[str]]
+) -> None:
+    counting = Counting(feed_server, delay=0.0)
+    outlines = "".join(
+        f'<outline type="rss" text="listed {n}" xmlUrl="{feed_server.url(f"/f{n}.xml")}"/>' for n in range(3)
+    )
+    (tmp_path / "subs.opml").write_text(
+        f'<?xml version="1.0"?><opml version="2.0"><head><title>l</title></head>'
+        f"<body>{outlines}</body></opml>",
+        encoding="utf-8",
+    )
+    config = write_config(
+        tmp_path,
+        "fetch: {allow_private: true}\nremote:\n  - {opml: subs.opml, category: zhengquanshibaowang}\n",
+    )
+    text = config.read_text(encoding="utf-8").replace("store: store/feeds.db", f"store: '{pg_url}'")
+    config.write_text(text, encoding="utf-8")
+    workers += [start_worker(config), start_worker(config)]
+    wait_for(lambda: len(entries(pg_url)) == 3, "the listed feeds' items")
+    for process in workers:
+        assert stop(process)[0] == 0
+    assert counting.hits == Counter({f"/f{n}.xml": 1 for n in range(3)})
+
+
+def test_run_once_beside_a_worker_shares_the_sources_and_waits_for_them(
+    tmp_path: Path, pg_url: str, feed_server: FeedServer, workers: list[subprocess.Popen[str]]
+) -> None:
+    """``run --once`` on PostgreSQL claims like a worker: what the worker holds, the run leaves to it;
+    the run ends with every source it claimed stored, and nothing is fetched twice."""
+    counting = Counting(feed_server, delay=0.3)
+    config = project(tmp_path, pg_url, feed_server, fetch="concurrency: 3")
+    daemon = subprocess.Popen(
+        [sys.executable, "-m", "feeds", "--config", str(config), "daemon"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )  # on a PostgreSQL store, the daemon is a worker
+    workers.append(daemon)
+    wait_for(lambda: counting.in_flight > 0, "the daemon's first requests")
+    ran = subprocess.run(
+        [sys.executable, "-m", "feeds", "--config", str(config), "run", "--once"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert ran.returncode == 0, ran.stderr
+    new = int(ran.stdout.split(" new")[0])
+    assert 0 < new < FEEDS  # it took a share, the daemon the rest
+    wait_for(lambda: fetched(pg_url) == FEEDS, "every source")
+    assert stop(daemon)[0] == 0
+    assert counting.hits == Counter({f"/f{n}.xml": 1 for n in range(FEEDS)})
+    assert len(entries(pg_url)) == FEEDS

@@ -16,7 +16,9 @@ psycopg is imported only here, and this module only for a PostgreSQL store.
 
 from __future__ import annotations
 
+import atexit
 import logging
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -34,6 +36,8 @@ from feeds.store.dialect import postgres
 from feeds.store.pgschema import BASE, MIGRATIONS
 
 if TYPE_CHECKING:
+    from psycopg_pool import ConnectionPool
+
     from feeds.store.interface import Cursor
 
 log = logging.getLogger(__name__)
@@ -43,6 +47,7 @@ WRITE_LOCK = 0x6665_6564_0001  # write transactions take turns ("feed" + 1)
 MIGRATE_LOCK = 0x6665_6564_0002  # one process migrates at a time
 RUN_LOCK = 0x6665_6564_0003  # `feeds run --once`: one at a time per store, like the SQLite lock file
 CONNECT_TIMEOUT = 10  # seconds
+READERS = 4  # pooled read-only connections per database (feeds serve's scrapes and readiness checks)
 
 
 def is_url(location: str | Path) -> bool:
@@ -75,16 +80,16 @@ class PgConnection:
         self.where = where
 
     def execute(self, sql: str, params: Sequence[Any] = (), /) -> Cursor:
-        cursor = self.raw.cursor()
         try:
+            cursor = self.raw.cursor()
             cursor.execute(postgres(sql), tuple(params))
         except psycopg.Error as exc:
             raise pg_error(self.where, exc) from exc
         return cursor
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]], /) -> Cursor:
-        cursor = self.raw.cursor()
         try:
+            cursor = self.raw.cursor()
             cursor.executemany(postgres(sql), [tuple(row) for row in rows])
         except psycopg.Error as exc:
             raise pg_error(self.where, exc) from exc
@@ -137,33 +142,61 @@ def run_lock(url: str) -> Iterator[None]:
         conn.close()
 
 
+_READERS: dict[str, ConnectionPool] = {}
+_READERS_LOCK = threading.Lock()
+
+
+def _readers(url: str, timeout: float) -> ConnectionPool:
+    """The pool of read-only connections for ``url``, made on first use and kept for the process's
+    life: ``feeds serve`` answers every scrape from it instead of connecting (a server process each)
+    for every one."""
+    from psycopg_pool import ConnectionPool
+
+    with _READERS_LOCK:
+        pool = _READERS.get(url)
+        if pool is None:
+            pool = _READERS[url] = ConnectionPool(
+                url,
+                min_size=0,
+                max_size=READERS,
+                open=True,
+                timeout=timeout,
+                check=ConnectionPool.check_connection,  # one the server dropped is replaced, not used
+                name="feeds-readers",
+                kwargs={
+                    "autocommit": True,
+                    "cursor_factory": psycopg.ClientCursor,
+                    "connect_timeout": max(1, round(timeout)),
+                    "options": f"-c statement_timeout={int(timeout * 1000)} "
+                    "-c default_transaction_read_only=on",
+                },
+            )
+            atexit.register(pool.close)
+        return pool
+
+
 @contextmanager
 def read_only(url: str, timeout: float) -> Iterator[tuple[PgConnection, int]]:
-    """A read-only transaction on a connection of its own, and the schema's version: what
-    ``feeds serve`` reads its figures from (``feeds.store.figures``). It never creates or migrates
-    anything; a statement waits at most ``timeout`` seconds."""
+    """A read-only transaction on a pooled connection, and the schema's version: what ``feeds serve``
+    reads its figures from (``feeds.store.figures``). It never creates or migrates anything; a
+    statement waits at most ``timeout`` seconds, and so does getting a connection."""
+    from psycopg_pool import PoolTimeout
+
     where = shown(url)
     try:
-        raw = psycopg.connect(
-            url,
-            autocommit=True,
-            connect_timeout=max(1, round(timeout)),
-            cursor_factory=psycopg.ClientCursor,
-            options=f"-c statement_timeout={int(timeout * 1000)}",
-        )
+        with _readers(url, timeout).connection(timeout=timeout) as raw:
+            conn = PgConnection(raw, where)
+            conn.execute("BEGIN READ ONLY")
+            exists = conn.execute("SELECT to_regclass('schema_version') IS NOT NULL").fetchone()[0]
+            if not exists:
+                raise StoreError(
+                    where, "no feeds schema in this database yet: nothing has run (feeds run --once)"
+                )
+            yield conn, int(conn.execute("SELECT version FROM schema_version").fetchone()[0])
+    except PoolTimeout:
+        raise StoreError(where, f"cannot connect: no connection within {timeout:g}s") from None
     except psycopg.Error as exc:
-        raise pg_error(where, exc, "cannot connect") from None
-    conn = PgConnection(raw, where)
-    try:
-        conn.execute("BEGIN READ ONLY")
-        exists = conn.execute("SELECT to_regclass('schema_version') IS NOT NULL").fetchone()[0]
-        if not exists:
-            raise StoreError(
-                where, "no feeds schema in this database yet: nothing has run (feeds run --once)"
-            )
-        yield conn, int(conn.execute("SELECT version FROM schema_version").fetchone()[0])
-    finally:
-        conn.close()
+        raise pg_error(where, exc) from None
 
 
 class PgStore(Store):
