@@ -475,10 +475,12 @@ async def ingest_remote(
     force_all: bool = False,
     sources: Collection[str] | None = None,
     gates: HostGates | None = None,
+    pool: LazyPool | None = None,
 ) -> RunSummary:
     """Fetch due remote sources (``sources``: only those; ``gates``: limits shared with other
     fetches, as the daemon's jobs share them) and store each one's items with its new
-    state, while other fetches go on and worker processes parse and normalize the next bodies.
+    state, while other fetches go on and worker processes parse and normalize the next bodies
+    (``pool``: processes kept by the caller across calls; else this call's own).
 
     Results are stored in groups: whatever finished while the last group was being written goes
     into the next transaction. Each source's items and state still commit together; a commit
@@ -494,8 +496,8 @@ async def ingest_remote(
     summary = RunSummary()
     policy = merge_policy(config)
     known = KnownCategories(store)
-    with bulk_gc(), LazyPool() as pool:
-        parse = parse_step(context, pool)
+    with bulk_gc(), contextlib.nullcontext(pool) if pool is not None else LazyPool() as workers:
+        parse = parse_step(context, workers)
         results = fetch_due(config, store, now, parse, force_all=force_all, sources=sources, gates=gates)
         async with contextlib.aclosing(ready_batches(results, GROUP)) as groups:  # stops fetching on error
             async for group in groups:
@@ -512,6 +514,7 @@ async def ingest_claimed(
     force_all: bool = False,
     gates: HostGates | None = None,
     until_done: bool = True,
+    pool: LazyPool | None = None,
 ) -> tuple[RunSummary, int]:
     """Fetch what this process can claim (a store shared by workers: ``store.claims``), batch by
     batch, each source at most once; ``until_done``: until nothing due is left to claim, else one
@@ -521,15 +524,20 @@ async def ingest_claimed(
     assert claims is not None
     summary, done = RunSummary(), set[str]()
     batch = max(config.fetch.concurrency, 1)
-    while True:
-        now = utcnow()
-        names = claims.claim(owner, now, config.scheduler.lease, batch, every=force_all, done=done)
-        if not names:
-            return summary, len(done)
-        done.update(names)
-        summary += await ingest_remote(config, store, now, force_all=True, sources=names, gates=gates)
-        if not until_done:
-            return summary, len(done)
+    with (
+        contextlib.nullcontext(pool) if pool is not None else LazyPool() as workers
+    ):  # one pool for every batch
+        while True:
+            now = utcnow()
+            names = claims.claim(owner, now, config.scheduler.lease, batch, every=force_all, done=done)
+            if not names:
+                return summary, len(done)
+            done.update(names)
+            summary += await ingest_remote(
+                config, store, now, force_all=True, sources=names, gates=gates, pool=workers
+            )
+            if not until_done:
+                return summary, len(done)
 
 
 def _store_fetch(

@@ -26,11 +26,13 @@ import asyncio
 import contextlib
 import logging
 import signal
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from feeds.errors import StoreError
+from feeds.parallel import LazyPool
 from feeds.timefmt import utcnow
 
 if TYPE_CHECKING:
@@ -121,6 +123,7 @@ class Worker:
         self.gates: SharedHostGates = SharedHostGates(config.fetch, claims.host_turns(self.owner))
         self.clock = Clock()
         self.expanded = config  # with the sources its OPML lists name (``_read_lists``)
+        self.pool = LazyPool()  # parse processes, kept for the worker's life once started
 
     async def serve(self) -> None:
         from feeds import lists
@@ -133,6 +136,7 @@ class Worker:
                 if not busy:
                     await _sleep(self.stop, self._idle_for(utcnow()))
         finally:
+            self.pool.close()
             try:
                 self.claims.release(self.owner)
             except StoreError as exc:  # the connection is gone: the leases expire by themselves
@@ -145,7 +149,7 @@ class Worker:
 
         await self._read_lists()
         summary, claimed = await pipeline.ingest_claimed(
-            self.expanded, self.store, self.owner, gates=self.gates, until_done=False
+            self.expanded, self.store, self.owner, gates=self.gates, until_done=False, pool=self.pool
         )
         if claimed:
             log.info("worker %s: %d sources: %s", self.owner, claimed, summary.line())
@@ -172,8 +176,6 @@ class Worker:
         self.expanded = expanded
 
     def _scan(self) -> None:
-        import time
-
         from feeds import pipeline
 
         if (
@@ -188,8 +190,6 @@ class Worker:
         self.clock.scanned = time.monotonic()
 
     def _build(self, idle: bool) -> None:
-        import time
-
         from feeds import pipeline
 
         if not idle and time.monotonic() - self.clock.built < BUILD_EVERY:
@@ -204,8 +204,6 @@ class Worker:
         self.store.meta.mark_cycle(utcnow())
 
     async def _deliver(self) -> None:
-        import time
-
         if not self.config.webhooks and not self.config.websub:
             return
         if time.monotonic() - self.clock.delivered < self.config.scheduler.webhook_interval:
