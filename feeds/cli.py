@@ -160,7 +160,7 @@ def build(ctx: click.Context) -> None:
     from feeds import pipeline
 
     config = load_config(ctx)
-    with open_store(config) as store:
+    with open_store(config) as store, store.exclusive("build"):  # workers' builders wait, on PostgreSQL
         result = pipeline.build(config, store)
     click.echo(
         f"{len(result.written)} files written, {result.categories} feeds checked in {config.output_path}"
