@@ -7,8 +7,11 @@ tables and columns, in which order) are tested without a database."""
 
 from __future__ import annotations
 
+import signal
 import sqlite3
 import subprocess
+import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -203,6 +206,30 @@ def test_a_failure_midway_leaves_nothing_in_the_target(on_sqlite: Path, pg_url: 
     assert "copying meta" in one_line(failed)
     left = {table: rows for table, rows in pg_counts(pg_url).items() if rows}
     assert left == {"outbox_cursor": 1}  # the new schema's own row, as Store.open made it
+
+
+def test_an_interrupted_copy_leaves_nothing_in_the_target(on_sqlite: Path, pg_url: str) -> None:
+    """Ctrl-C while rows are streaming in: the transaction is rolled back."""
+    with sqlite3.connect(store_file(on_sqlite)) as db:  # enough rows to be caught in the middle
+        rows = (
+            (f"big{n}", f"posts/{n}.md", None, "bad front matter", "2022-01-01T00:00:00Z")
+            for n in range(300_000)
+        )
+        db.executemany("INSERT INTO failures VALUES (?, ?, ?, ?, ?, ?)", ((*row, row[-1]) for row in rows))
+    argv = [sys.executable, "-m", "feeds", "--config", str(on_sqlite), "store", "copy", "--to", pg_url]
+    child = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    with psycopg.connect(pg_url, autocommit=True) as db:
+        deadline = time.monotonic() + 60
+        while not db.execute(
+            "SELECT 1 FROM pg_stat_activity WHERE query LIKE 'COPY%%failures%%' AND pid != pg_backend_pid()"
+        ).fetchone():
+            assert child.poll() is None and time.monotonic() < deadline, child.communicate()
+            time.sleep(0.005)
+    child.send_signal(signal.SIGINT)
+    _, stderr = child.communicate(timeout=60)
+    assert (child.returncode, stderr.strip()) == (1, "aborted")  # as click reports Ctrl-C
+    left = {table: rows for table, rows in pg_counts(pg_url).items() if rows}
+    assert left == {"outbox_cursor": 1}
 
 
 def test_an_unreachable_target_is_one_line_and_exit_1(on_sqlite: Path, tmp_path: Path) -> None:
