@@ -62,7 +62,8 @@ def on_sqlite(tmp_path: Path, served: FeedServer) -> Path:
     with sqlite3.connect(store_file(config)) as db:
         db.execute("INSERT INTO dirty_feeds (slug) VALUES ('zhengquanshibaowang')")
         db.execute("INSERT INTO dirty_months (month) VALUES ('2022-01')")
-        db.execute("INSERT INTO hosts VALUES ('127.0.0.1', '2022-03-01T00:00:00Z')")  # a Retry-After, over
+        over = "2022-03-01T00:00:00Z"  # a Retry-After window, over
+        db.execute("INSERT INTO hosts (host, retry_after_until) VALUES ('127.0.0.1', ?)", (over,))
         counts = {table: db.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in EXPECTED}
     assert all(counts[table] for table in EXPECTED), counts
     return config
@@ -215,7 +216,10 @@ def test_an_interrupted_copy_leaves_nothing_in_the_target(on_sqlite: Path, pg_ur
             (f"big{n}", f"posts/{n}.md", None, "bad front matter", "2022-01-01T00:00:00Z")
             for n in range(300_000)
         )
-        db.executemany("INSERT INTO failures VALUES (?, ?, ?, ?, ?, ?)", ((*row, row[-1]) for row in rows))
+        columns = "source, location, line, reason, first_seen, last_seen"
+        db.executemany(
+            f"INSERT INTO failures ({columns}) VALUES (?, ?, ?, ?, ?, ?)", ((*r, r[-1]) for r in rows)
+        )
     argv = [sys.executable, "-m", "feeds", "--config", str(on_sqlite), "store", "copy", "--to", pg_url]
     child = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     with psycopg.connect(pg_url, autocommit=True) as db:
