@@ -25,6 +25,7 @@ BENCHES = {
     "bench.bench_rules": ([], ["--posts", "2000", "--copies", "5000"]),
     "bench.bench_retention": ([], ["--entries", "5000"]),
     "bench.bench_archive": ([], ["--entries", "5000", "--new", "20"]),
+    "bench.bench_store_copy": ([], ["--entries", "5000"]),
     "bench.bench_startup": ([], ["--runs", "5"]),
     "bench.bench_opml": ([], ["--feeds", "200", "--runs", "3"]),
     "bench.bench_daemon": ([], ["--quick"]),

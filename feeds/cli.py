@@ -318,6 +318,36 @@ def serve(ctx: click.Context, host: str, port: int, access_log: bool) -> None:
     serve_forever(load_config(ctx), host, port, access_log)
 
 
+@cli.group("store")
+def store_group() -> None:
+    """The store as a whole."""
+
+
+@store_group.command("copy")
+@click.option(
+    "--to", "url", required=True, metavar="URL", help="An empty PostgreSQL database (postgresql://…)."
+)
+@click.pass_context
+def store_copy(ctx: click.Context, url: str) -> None:
+    """Copy the config's SQLite store into an empty PostgreSQL database, in one transaction: all of
+    it or, on any failure, nothing. Then point `store` in the config at URL."""
+    config = load_config(ctx)
+    if config.store_is_postgres:
+        raise ConfigError(
+            config.path, "is a PostgreSQL database; `feeds store copy` copies a SQLite store", "store"
+        )
+    if not url.startswith(("postgresql://", "postgres://")):
+        click.echo("feeds: store copy: --to takes a PostgreSQL URL (postgresql://…)", err=True)
+        ctx.exit(EXIT_USAGE)
+    if not config.store_path.is_file():
+        raise NotFound(str(config.store_path), "no SQLite store to copy (check `store` in the config)")
+    from feeds.store.copy import copy_store
+
+    with locked(config), open_store(config) as source, store_lock(url):
+        copied = copy_store(source, url)
+    click.echo(copied.line())
+
+
 @cli.group()
 def webhooks() -> None:
     """Inspect and drive webhook delivery (Standard Webhooks, signed, retried)."""
