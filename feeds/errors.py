@@ -68,11 +68,14 @@ class FetchError(FeedsError):
 
 
 class StoreError(FeedsError):
-    """The database cannot be used (newer schema, corrupt file, locked)."""
+    """The database cannot be used (newer schema, corrupt file, locked). ``unreachable``: the
+    database server could not be reached or dropped the connection, which waiting may mend (a
+    worker retries), unlike a refused password or a newer schema."""
 
-    def __init__(self, path: str, reason: str) -> None:
+    def __init__(self, path: str, reason: str, unreachable: bool = False) -> None:
         self.path = path
         self.reason = reason
+        self.unreachable = unreachable
         super().__init__(f"{path}: {reason}")
 
 

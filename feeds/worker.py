@@ -59,7 +59,9 @@ class Clock:
 
 
 def run_worker(config: Config) -> None:
-    """Open the store (retrying with backoff while it is unreachable) and work until stopped."""
+    """Open the store and work until stopped. A database that cannot be reached (not up yet, a
+    restart) is waited for with backoff, at start as later; one that refuses us (a wrong password, a
+    missing database, a newer schema) ends a starting worker with one line and exit 1."""
     if not config.store_is_postgres:
         from feeds.errors import ConfigError
 
@@ -85,7 +87,7 @@ async def _supervise(config: Config) -> None:
         try:
             store = Store.open(config.store_location)
         except StoreError as exc:
-            if first:  # a wrong URL or password is the operator's to fix: say so once, exit 1
+            if first and not exc.unreachable:  # a refused password, a newer schema: exit 1, one line
                 raise
             log.warning("%s; trying again in %.0fs", exc, wait)
             await _sleep(stop, wait)

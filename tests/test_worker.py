@@ -8,7 +8,6 @@ routes here count the requests each feed gets and how many are in flight at once
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -22,6 +21,8 @@ import psycopg
 import pytest
 from conftest import ALLOW_PRIVATE, write_config
 from feedserver import FeedServer, Reply, Seen, feed_server
+
+from feeds.store import Store
 
 __all__ = ["feed_server"]  # the fixture, imported so pytest finds it here
 
@@ -239,9 +240,38 @@ def test_a_worker_needs_a_postgresql_store(tmp_path: Path) -> None:
     assert "PostgreSQL" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_an_unreachable_database_stops_a_starting_worker_with_one_line(tmp_path: Path) -> None:
+def test_a_worker_waits_for_a_database_that_is_not_up_yet(tmp_path: Path) -> None:
     config = write_config(tmp_path)
     url = f"postgresql://nobody@/feeds?host={tmp_path}&port=1"
+    config.write_text(config.read_text().replace("store/feeds.db", f"'{url}'"), encoding="utf-8")
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "feeds", "--config", str(config), "worker"],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert worker.stderr is not None
+        line = worker.stderr.readline()  # it says so, and keeps trying
+        assert "cannot connect" in line and "trying again in 1s" in line, line
+        assert worker.poll() is None
+    finally:
+        code, err = stop(worker)
+    assert code == 0, err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("problem", ["wrong role", "newer schema"])
+def test_a_database_that_refuses_a_starting_worker_is_one_line_and_exit_1(
+    tmp_path: Path, pg_url: str, problem: str
+) -> None:
+    url = pg_url
+    if problem == "wrong role":
+        url = "postgresql://no_such_role@" + pg_url.split("@", 1)[1]
+    else:
+        Store.open(pg_url).close()
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            conn.execute("UPDATE schema_version SET version = 99")
+    config = write_config(tmp_path)
     config.write_text(config.read_text().replace("store/feeds.db", f"'{url}'"), encoding="utf-8")
     result = subprocess.run(
         [sys.executable, "-m", "feeds", "--config", str(config), "worker"],
@@ -249,10 +279,10 @@ def test_an_unreachable_database_stops_a_starting_worker_with_one_line(tmp_path:
         text=True,
         timeout=60,
         check=False,
-        env={**os.environ},
     )
-    assert result.returncode == 1
-    assert result.stderr.count("\n") == 1 and "cannot connect" in result.stderr, result.stderr
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr, result.stderr
+    assert ("no_such_role" if problem == "wrong role" else "newer than this feeds") in result.stderr
 
 
 def test_a_worker_survives_its_connections_being_cut(

@@ -108,7 +108,23 @@ def pg_error(where: str, exc: psycopg.Error, doing: str = "") -> StoreError:
     message = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
     if isinstance(exc, psycopg.OperationalError) and "password" in message:
         message = f"{message}; check the user and password in `store`"
-    return StoreError(where, f"{doing}: {message}" if doing else message)
+    return StoreError(where, f"{doing}: {message}" if doing else message, unreachable=_unreachable(exc))
+
+
+# What a server says when it refuses a connection for now, not for good.
+_PASSING_FATAL = ("starting up", "shutting down", "in recovery mode", "too many clients", "connection slots")
+
+
+def _unreachable(exc: psycopg.Error) -> bool:
+    """A connection that could not be made or was lost (no server answer to blame), or a server
+    shutting down or starting up (SQLSTATE class 57: operator intervention): waiting may mend it."""
+    if not isinstance(exc, psycopg.OperationalError):
+        return False
+    state = exc.sqlstate
+    if state is not None:
+        return state.startswith(("08", "53", "57"))  # connection, resources, operator intervention
+    text = str(exc)  # a refused connection carries the server's FATAL message, and no SQLSTATE
+    return "FATAL:" not in text or any(reason in text for reason in _PASSING_FATAL)
 
 
 def connect(url: str) -> psycopg.Connection[Any]:
