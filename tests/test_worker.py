@@ -21,6 +21,8 @@ import psycopg
 import pytest
 from conftest import ALLOW_PRIVATE, write_config
 from feedserver import FeedServer, Reply, Seen, feed_server
+from test_notify import SECRET
+from webhook_receiver import WebhookReceiver
 
 from feeds.store import Store
 
@@ -364,3 +366,29 @@ def test_run_once_beside_a_worker_shares_the_sources_and_waits_for_them(
     assert stop(daemon)[0] == 0
     assert counting.hits == Counter({f"/f{n}.xml": 1 for n in range(FEEDS)})
     assert len(entries(pg_url)) == FEEDS
+
+
+def test_workers_send_each_endpoint_its_events_once_and_in_order(
+    tmp_path: Path, pg_url: str, feed_server: FeedServer, workers: list[subprocess.Popen[str]]
+) -> None:
+    """Two workers, one endpoint: one of them at a time sends its queue, so every event arrives
+    once (verified with the reference standardwebhooks library) and in the order it was queued."""
+    Counting(feed_server, delay=0.0)
+    with WebhookReceiver(SECRET) as receiver:
+        receiver.behaviour.delay = 0.05  # a slow endpoint: two senders would overlap
+        extra = (
+            "scheduler: {webhook_interval: 0.2s, poll: 0.2s}\n"
+            f"webhooks: [{{url: '{receiver.url}', secret: '{SECRET}'}}]\n"
+        )
+        config = project(tmp_path, pg_url, feed_server, extra=extra, fetch="concurrency: 3")
+        workers += [start_worker(config), start_worker(config)]
+        arrived = receiver.wait_for(FEEDS, timeout=WAIT)
+        time.sleep(1.0)  # a repeat, if one were coming, would come now
+        for process in workers:
+            assert stop(process)[0] == 0
+        accepted = receiver.accepted()
+    assert len(arrived) >= FEEDS and all(request.verified for request in accepted)
+    with psycopg.connect(pg_url) as conn:
+        queued = [event_id for (event_id,) in conn.execute("SELECT id FROM events ORDER BY seq")]
+    assert len(queued) == FEEDS
+    assert [request.webhook_id for request in accepted] == queued
