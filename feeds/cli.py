@@ -336,7 +336,9 @@ def store_copy(ctx: click.Context, url: str) -> None:
         raise ConfigError(
             config.path, "is a PostgreSQL database; `feeds store copy` copies a SQLite store", "store"
         )
-    if not url.startswith(("postgresql://", "postgres://")):
+    from feeds.config import is_postgres_url
+
+    if not is_postgres_url(url):
         click.echo("feeds: store copy: --to takes a PostgreSQL URL (postgresql://…)", err=True)
         ctx.exit(EXIT_USAGE)
     if not config.store_path.is_file():

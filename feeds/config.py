@@ -271,6 +271,11 @@ class FeedConfig(_Strict):
     retain: Retention | None = None
 
 
+def is_postgres_url(location: str | Path) -> bool:
+    """Whether a ``store`` names a PostgreSQL database (a libpq URL) rather than a SQLite file."""
+    return isinstance(location, str) and location.startswith(("postgresql://", "postgres://"))
+
+
 class FetchConfig(_Strict):
     concurrency: int = Field(32, ge=1, le=1000)
     per_host: int = Field(2, ge=1, le=1000)
@@ -614,7 +619,7 @@ class Config(_Strict):
     @property
     def store_is_postgres(self) -> bool:
         """``store`` is a libpq URL (``postgresql://…``): the PostgreSQL backend, not a file."""
-        return self.store.startswith(("postgresql://", "postgres://"))
+        return is_postgres_url(self.store)
 
     @property
     def store_path(self) -> Path:

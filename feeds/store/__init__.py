@@ -28,6 +28,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from feeds.config import is_postgres_url
 from feeds.errors import StoreError
 from feeds.store.entries import EntryRepo
 from feeds.store.meta import MetaRepo
@@ -121,7 +122,7 @@ class Store:
     def open(cls, path: Path | str) -> Store:
         """Open or create the database at ``path`` (a file, or a ``postgresql://`` URL: then a
         ``feeds.store.pg.PgStore``) and bring its schema up to date."""
-        if isinstance(path, str) and path.startswith(("postgresql://", "postgres://")):
+        if is_postgres_url(path):
             from feeds.store.pg import PgStore
 
             return PgStore.open(path)

@@ -32,9 +32,10 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from feeds.config import is_postgres_url
 from feeds.errors import StoreError
 from feeds.store import Store
-from feeds.store.pg import PgStore, is_url, pg_error
+from feeds.store.pg import PgStore, pg_error
 
 SKIPPED = frozenset({"schema_version"})  # each backend keeps its own record of its version
 # Rows in any of these mean the database already holds a store: a fresh schema has none (what it
@@ -125,7 +126,7 @@ def copy_store(source: Store, url: str) -> Copied:
     schema), in one transaction; a StoreError, with nothing written, when it cannot."""
     if not isinstance(source.conn, sqlite3.Connection):
         raise StoreError(source.where, "not a SQLite store: `feeds store copy` copies a SQLite store")
-    if not is_url(url):
+    if not is_postgres_url(url):
         raise StoreError("--to", "not a PostgreSQL URL (postgresql://…)")
     target = Store.open(url)
     try:

@@ -50,11 +50,6 @@ CONNECT_TIMEOUT = 10  # seconds
 READERS = 4  # pooled read-only connections per database (feeds serve's scrapes and readiness checks)
 
 
-def is_url(location: str | Path) -> bool:
-    """Whether a config's ``store`` names a PostgreSQL database rather than a SQLite file."""
-    return isinstance(location, str) and location.startswith(("postgresql://", "postgres://"))
-
-
 def shown(url: str) -> str:
     """``url`` as it may appear in a message or a log: no password, no query (which may carry one)."""
     parts = urlsplit(url)
