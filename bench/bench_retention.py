@@ -20,7 +20,7 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.bench_rules import CONFIG, run_feeds
+from bench.bench_rules import make_project, run_feeds
 from bench.genposts import generate
 
 START = datetime(2022, 1, 1, tzinfo=UTC)  # bench/genposts.py's first post
@@ -35,10 +35,8 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="feeds-bench-retention-") as tmp:
         root = Path(tmp)
         generate(root / "posts", args.entries)
-        folder = root / "project"
-        folder.mkdir()
-        config = folder / "config.yaml"
-        config.write_text(CONFIG.format(posts=root / "posts", rules=""), encoding="utf-8")
+        config = make_project(root / "project", root / "posts", rules="")
+        folder = config.parent
         ingest = run_feeds(config, "run", "--once")
 
         middle = START.timestamp() + args.entries * MINUTES_APART * 60 / 2

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from bench import feeds_command
 from bench.bench_ingest import run
-from bench.bench_rules import CONFIG, run_feeds
+from bench.bench_rules import make_project, run_feeds
 from bench.genposts import generate
 
 TESTS = Path(__file__).resolve().parent.parent / "tests"
@@ -44,10 +44,8 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="feeds-bench-copy-") as tmp:
         root = Path(tmp)
         generate(root / "posts", args.entries)
-        folder = root / "project"
-        folder.mkdir()
-        config = folder / "config.yaml"
-        config.write_text(CONFIG.format(posts=root / "posts", rules=""), encoding="utf-8")
+        config = make_project(root / "project", root / "posts", rules="")
+        folder = config.parent
         ingest = run_feeds(config, "run", "--once")
         store = folder / "store" / "feeds.db"
         size_mb = sum(path.stat().st_size for path in store.parent.glob("feeds.db*")) / 2**20

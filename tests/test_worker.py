@@ -22,6 +22,7 @@ import pytest
 from conftest import ALLOW_PRIVATE, write_config
 from feedserver import FeedServer, Reply, Seen, feed_server
 from test_notify import SECRET
+from test_pg import feeds
 from webhook_receiver import WebhookReceiver
 
 from feeds.store import Store
@@ -199,13 +200,7 @@ def test_workers_outputs_are_sqlites_bytes(
     Counting(feed_server, delay=0.0)
     on_pg = project(tmp_path / "pg", pg_url, feed_server)
     on_sqlite = project(tmp_path / "sqlite", "store/feeds.db", feed_server)
-    ran = subprocess.run(
-        [sys.executable, "-m", "feeds", "--config", str(on_sqlite), "run", "--once"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    ran = feeds(on_sqlite, "run", "--once")
     assert ran.returncode == 0, ran.stderr
     workers += [start_worker(on_pg), start_worker(on_pg)]
     atom = tmp_path / "pg" / "public" / "feeds" / "all.atom.xml"
@@ -231,13 +226,7 @@ def test_workers_outputs_are_sqlites_bytes(
 
 def test_a_worker_needs_a_postgresql_store(tmp_path: Path) -> None:
     config = write_config(tmp_path, ALLOW_PRIVATE)
-    result = subprocess.run(
-        [sys.executable, "-m", "feeds", "--config", str(config), "worker"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = feeds(config, "worker")
     assert result.returncode == 2
     assert "PostgreSQL" in result.stderr and "Traceback" not in result.stderr
 
@@ -275,13 +264,7 @@ def test_a_database_that_refuses_a_starting_worker_is_one_line_and_exit_1(
             conn.execute("UPDATE schema_version SET version = 99")
     config = write_config(tmp_path)
     config.write_text(config.read_text().replace("store/feeds.db", f"'{url}'"), encoding="utf-8")
-    result = subprocess.run(
-        [sys.executable, "-m", "feeds", "--config", str(config), "worker"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = feeds(config, "worker")
     assert result.returncode == 1, result.stderr
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr, result.stderr
     assert ("no_such_role" if problem == "wrong role" else "newer than this feeds") in result.stderr
@@ -352,13 +335,7 @@ def test_run_once_beside_a_worker_shares_the_sources_and_waits_for_them(
     )  # on a PostgreSQL store, the daemon is a worker
     workers.append(daemon)
     wait_for(lambda: counting.in_flight > 0, "the daemon's first requests")
-    ran = subprocess.run(
-        [sys.executable, "-m", "feeds", "--config", str(config), "run", "--once"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    ran = feeds(config, "run", "--once")
     assert ran.returncode == 0, ran.stderr
     new = int(ran.stdout.split(" new")[0])
     assert 0 < new < FEEDS  # it took a share, the daemon the rest

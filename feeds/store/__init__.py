@@ -141,13 +141,16 @@ class Store:
             raise StoreError(str(db_path.parent), f"cannot create the folder: {exc.strerror}") from None
         except sqlite3.Error as exc:
             raise store_error(db_path, exc, "cannot open database") from None
-        store = cls(db_path, conn)
+        return cls(db_path, conn).migrated()
+
+    def migrated(self) -> Store:
+        """This store, its schema brought up to date; closed if that fails (``open``'s last step)."""
         try:
-            store.migrate()
+            self.migrate()
         except BaseException:
-            conn.close()
+            self.close()
             raise
-        return store
+        return self
 
     def close(self) -> None:
         """Close the connection; a failure here (a checkpoint on a full disk) loses nothing

@@ -252,14 +252,7 @@ class PgStore(Store):
     @classmethod
     def open(cls, path: Path | str) -> Store:
         url = str(path)
-        conn = PgConnection(connect(url), shown(url))
-        store = cls(url, conn)
-        try:
-            store.migrate()
-        except BaseException:
-            conn.close()
-            raise
-        return store
+        return cls(url, PgConnection(connect(url), shown(url))).migrated()
 
     @property
     def where(self) -> str:
