@@ -23,6 +23,8 @@ import pytest
 from conftest import ALLOW_PRIVATE, write_config
 from feedserver import FeedServer, Reply, Seen, feed_server
 
+from feeds.worker import BUILD_EVERY, BUILD_PAUSE, Clock
+
 __all__ = ["feed_server"]  # the fixture, imported so pytest finds it here
 
 FEEDS = 12
@@ -249,3 +251,18 @@ def test_an_unreachable_database_stops_a_starting_worker_with_one_line(tmp_path:
     )
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1 and "cannot connect" in result.stderr, result.stderr
+
+
+def test_a_busy_worker_waits_longer_than_its_last_build_before_building_again() -> None:
+    """A build of a large store outlasts BUILD_EVERY: counted from its start, the next batch's step
+    would rebuild at once, and a burst of fetches would rebuild `all` after every batch."""
+    clock = Clock()
+    assert clock.build_due(0.0, idle=False)  # never built yet
+    clock.built, clock.build_took = 100.0, 25.0  # a 25 s build that ended at 100 s
+    assert not clock.build_due(100.0 + BUILD_EVERY, idle=False)
+    assert not clock.build_due(100.0 + BUILD_PAUSE * 25.0 - 0.1, idle=False)
+    assert clock.build_due(100.0 + BUILD_PAUSE * 25.0, idle=False)
+    assert clock.build_due(100.1, idle=True)  # an idle step builds what is dirty at once
+    clock.build_took = 0.5  # a quick build: BUILD_EVERY, from its end
+    assert not clock.build_due(100.0 + BUILD_EVERY - 0.1, idle=False)
+    assert clock.build_due(100.0 + BUILD_EVERY, idle=False)
