@@ -21,6 +21,8 @@ BENCHES = {
     ),
     "bench.bench_markdown": ([], ["--posts", "300", "--random", "2000"]),
     "bench.bench_fetch": ([], ["--feeds", "200", "--rounds", "1"]),
+    # 1,000 sources, not the module's 5,000: each PostgreSQL configuration takes 3-4 minutes at 5,000
+    "bench.bench_workers": (["--feeds", "1000"], ["--feeds", "200", "--workers", "1,2"]),
     "bench.bench_merge": ([], ["--posts", "2000"]),
     "bench.bench_rules": ([], ["--posts", "2000", "--copies", "5000"]),
     "bench.bench_retention": ([], ["--entries", "5000"]),

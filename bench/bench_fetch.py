@@ -25,6 +25,8 @@ import re
 import subprocess
 import tempfile
 import time
+import urllib.request
+from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
@@ -62,15 +64,19 @@ def feed_body(number: int, items: int) -> bytes:
 
 
 def serve(port_box: Any, feeds: int, items: int, latency: float, close: bool) -> None:
-    """Child process: serve /feed/<n>.xml until killed; ``close``: one response per connection."""
+    """Child process: serve /feed/<n>.xml until killed; ``close``: one response per connection.
+    It counts each feed's requests and answers ``GET /stats`` with the counts so far
+    (``request_counts``)."""
     bodies = [feed_body(n, items) for n in range(feeds)]
+    hits: Counter[int] = Counter()
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             while True:
                 head = await reader.readuntil(b"\r\n\r\n")
                 await asyncio.sleep(latency)
-                writer.write(_answer(head, bodies, close))
+                stats = head.startswith(b"GET /stats ")
+                writer.write(_stats(hits) if stats else _answer(head, bodies, close, hits))
                 await writer.drain()
                 if close or b"connection: close" in head.lower():
                     break
@@ -88,12 +94,23 @@ def serve(port_box: Any, feeds: int, items: int, latency: float, close: bool) ->
     asyncio.run(main())
 
 
-def _answer(head: bytes, bodies: list[bytes], close: bool) -> bytes:
+def _stats(hits: Counter[int]) -> bytes:
+    """The requests per feed so far, as JSON ``{"<n>": count}`` (this response closes the connection)."""
+    body = json.dumps({str(number): count for number, count in hits.items()}).encode()
+    return (
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"
+        + f"Content-Length: {len(body)}\r\n\r\n".encode()
+        + body
+    )
+
+
+def _answer(head: bytes, bodies: list[bytes], close: bool, hits: Counter[int]) -> bytes:
     connection = b"Connection: close\r\n" if close else b""
     match = _PATH.match(head)
     if not match or int(match.group(1)) >= len(bodies):
         return b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n" + connection + b"\r\n"
     number = int(match.group(1))
+    hits[number] += 1
     etag = f'"{number}-v1"'.encode()
     if b"if-none-match: " + etag in head.lower():
         return b"HTTP/1.1 304 Not Modified\r\nETag: " + etag + b"\r\n" + connection + b"\r\n"
@@ -116,6 +133,12 @@ def start_server(
     process = context.Process(target=serve, args=(box, feeds, items, latency, close), daemon=True)
     process.start()
     return process, int(box.get(timeout=60))
+
+
+def request_counts(port: int) -> Counter[int]:
+    """Requests the server has had for each feed number so far (its ``/stats``)."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/stats", timeout=30) as answer:
+        return Counter({int(number): count for number, count in json.load(answer).items()})
 
 
 # ---- the client (this process) ------------------------------------------------------------------

@@ -44,9 +44,13 @@ log = logging.getLogger(__name__)
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 RECONNECT_FIRST, RECONNECT_MAX = 1.0, 60.0  # seconds: backoff while the database is unreachable
-# While sources keep coming, rebuild at most this often (seconds): a burst of fetches rewrites `all`
-# once, not once per batch. An idle step always builds what is dirty.
+# While sources keep coming, a worker rebuilds at most every BUILD_EVERY seconds, and not before
+# BUILD_PAUSE times its last build's duration has passed since that build ended: a burst of fetches
+# rewrites `all` a few times, not once per batch, however long a build of a large store takes (tens
+# of seconds for 100,000 entries), and building takes at most a quarter of a busy worker's time.
+# An idle step always builds what is dirty.
 BUILD_EVERY = 10.0
+BUILD_PAUSE = 3.0
 
 
 @dataclass
@@ -55,7 +59,13 @@ class Clock:
 
     scanned: float = float("-inf")
     delivered: float = float("-inf")
-    built: float = float("-inf")
+    built: float = float("-inf")  # when the last build (or a look at the builder's lock) ended
+    build_took: float = 0.0  # how long it took (seconds)
+
+    def build_due(self, now: float, idle: bool) -> bool:
+        """Whether a step at ``now`` rebuilds: an idle one always; a busy one once ``BUILD_EVERY``
+        seconds, and ``BUILD_PAUSE`` times the last build's duration, have passed since it ended."""
+        return idle or now - self.built >= max(BUILD_EVERY, BUILD_PAUSE * self.build_took)
 
 
 def run_worker(config: Config) -> None:
@@ -194,15 +204,19 @@ class Worker:
     def _build(self, idle: bool) -> None:
         from feeds import pipeline
 
-        if not idle and time.monotonic() - self.clock.built < BUILD_EVERY:
+        started = time.monotonic()
+        if not self.clock.build_due(started, idle):
             return
-        self.clock.built = time.monotonic()
-        with self.store.exclusive("build", wait=False) as mine:
-            if not mine:
-                return
-            pipeline.expire(self.expanded, self.store, utcnow())
-            result = pipeline.build_dirty(self.expanded, self.store)
-            pipeline.announce(self.expanded, self.store, result)
+        try:
+            with self.store.exclusive("build", wait=False) as mine:
+                if not mine:
+                    return
+                pipeline.expire(self.expanded, self.store, utcnow())
+                result = pipeline.build_dirty(self.expanded, self.store)
+                pipeline.announce(self.expanded, self.store, result)
+        finally:
+            self.clock.built = time.monotonic()
+            self.clock.build_took = self.clock.built - started
         self.store.meta.mark_cycle(utcnow())
 
     async def _deliver(self) -> None:

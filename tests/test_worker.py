@@ -26,6 +26,7 @@ from test_pg import feeds
 from webhook_receiver import WebhookReceiver
 
 from feeds.store import Store
+from feeds.worker import BUILD_EVERY, BUILD_PAUSE, Clock
 
 __all__ = ["feed_server"]  # the fixture, imported so pytest finds it here
 
@@ -369,3 +370,18 @@ def test_workers_send_each_endpoint_its_events_once_and_in_order(
         queued = [event_id for (event_id,) in conn.execute("SELECT id FROM events ORDER BY seq")]
     assert len(queued) == FEEDS
     assert [request.webhook_id for request in accepted] == queued
+
+
+def test_a_busy_worker_waits_longer_than_its_last_build_before_building_again() -> None:
+    """A build of a large store outlasts BUILD_EVERY: counted from its start, the next batch's step
+    would rebuild at once, and a burst of fetches would rebuild `all` after every batch."""
+    clock = Clock()
+    assert clock.build_due(0.0, idle=False)  # never built yet
+    clock.built, clock.build_took = 100.0, 25.0  # a 25 s build that ended at 100 s
+    assert not clock.build_due(100.0 + BUILD_EVERY, idle=False)
+    assert not clock.build_due(100.0 + BUILD_PAUSE * 25.0 - 0.1, idle=False)
+    assert clock.build_due(100.0 + BUILD_PAUSE * 25.0, idle=False)
+    assert clock.build_due(100.1, idle=True)  # an idle step builds what is dirty at once
+    clock.build_took = 0.5  # a quick build: BUILD_EVERY, from its end
+    assert not clock.build_due(100.0 + BUILD_EVERY - 0.1, idle=False)
+    assert clock.build_due(100.0 + BUILD_EVERY, idle=False)
