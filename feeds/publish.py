@@ -94,13 +94,17 @@ def build(config: Config, store: Storage, only: Iterable[str] | None = None) -> 
     dirty set (see ``build_dirty``); a feed whose files could not be written stays in it, to be
     tried again, and is recorded as a failure without stopping the others.
     """
+    store.refresh_statistics()
     categories = _categories(config, store)
     outputs = _Outputs(config.output_path)
     usable = outputs.fit(categories)
     wanted = None if only is None else set(only)
     failed = {c.slug for c in categories} - {c.slug for c in usable}
     titles = {c.slug: c.title for c in categories}
-    months = None if wanted is None else store.entries.dirty_months()
+    # The marks as they stand before anything is rendered: only these are cleared at the end, so a
+    # change another process stores meanwhile keeps its mark for the next build.
+    feed_marks, month_marks = store.entries.dirty_feeds(), store.entries.dirty_months()
+    months = None if wanted is None else set(month_marks)
     for category in usable:
         never = not store.entries.archived(category.slug)
         if _left_alone(config.output_path, category.slug, wanted) and not never:
@@ -118,9 +122,10 @@ def build(config: Config, store: Storage, only: Iterable[str] | None = None) -> 
     _write_index(config, store, outputs, usable + shown, titles)
     built = {c.slug for c in categories} if wanted is None else wanted
     with store.transaction():  # a feed left with no entries is cleared too: nothing more to build
-        store.entries.clear_dirty(built - failed)
+        done = built - failed
+        store.entries.clear_dirty({slug: marks for slug, marks in feed_marks.items() if slug in done})
         if not outputs.failed:  # an archive month that failed is done again next time
-            store.entries.clear_dirty_months(months if months is not None else store.entries.dirty_months())
+            store.entries.clear_dirty_months(month_marks)
         _record_output_failures(store, outputs, full=wanted is None)
     failures = tuple(f"{location}: {reason}" for location, reason in outputs.failed.items())
     return BuildResult(written=tuple(outputs.written), categories=len(categories), failed=failures)

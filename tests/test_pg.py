@@ -231,3 +231,25 @@ def test_feeds_serve_scrapes_and_readies_a_postgresql_store(
     assert found[("feeds_store_up", ())] == 1
     assert found[("feeds_entries", ())] > 20
     assert found[("feeds_sources", (("state", "ok"),))] == 3
+
+
+def test_a_build_gives_the_planner_statistics_a_fresh_store_lacks(pg_url: str) -> None:
+    """Never-analyzed tables make PostgreSQL plan the build's batched reads as nested loops over
+    sequential scans (quadratic); a build analyzes them first, and leaves analyzed ones alone."""
+
+    def analyzed(conn: psycopg.Connection[tuple[object, ...]]) -> dict[str, float]:
+        rows = conn.execute(
+            "SELECT relname, reltuples FROM pg_class WHERE relname IN ('entries', 'copies', 'sources')"
+        )
+        return {str(name): float(tuples) for name, tuples in rows}
+
+    with Store.open(pg_url) as store, psycopg.connect(pg_url, autocommit=True) as conn:
+        assert all(tuples < 0 for tuples in analyzed(conn).values())  # never analyzed
+        store.refresh_statistics()
+        assert all(tuples >= 0 for tuples in analyzed(conn).values())
+        conn.execute("SELECT pg_stat_reset()")
+        started = conn.execute("SELECT count(*) FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL")
+        assert started.fetchone() == (0,)
+        store.refresh_statistics()  # nothing grew: nothing analyzed again
+        again = conn.execute("SELECT count(*) FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL")
+        assert again.fetchone() == (0,)

@@ -104,7 +104,7 @@ def test_a_rolled_back_change_marks_nothing(store: Store) -> None:
     with pytest.raises(RuntimeError), store.transaction():
         store.entries.apply(entry(), T0, POLICY)
         raise RuntimeError("crash before commit")
-    assert store.entries.dirty_feeds() == set()
+    assert not store.entries.dirty_feeds()
 
 
 @pytest.mark.parametrize(
@@ -191,19 +191,39 @@ def test_a_lower_priority_copy_changing_queues_nothing_and_dirties_nothing(store
     edited = entry(source="remote", item_id="g", content="<p>改写</p>", content_hash="r2")
     assert apply(store, edited, now=T0 + timedelta(hours=2)) is Outcome.DUPLICATE
     assert store.conn.execute("SELECT count(*) FROM events").fetchone()[0] == before
-    assert store.entries.dirty_feeds() == set()
+    assert not store.entries.dirty_feeds()
     assert {c.content for c in store.entries.copies("NW1")} == {"<p>正文</p>", "<p>改写</p>"}
 
 
 def test_changes_mark_their_feeds_dirty(store: Store) -> None:
     apply(store, entry())
-    assert store.entries.dirty_feeds() == {"all", "zhengquanshibaowang"}
+    assert set(store.entries.dirty_feeds()) == {"all", "zhengquanshibaowang"}
     with store.transaction():
-        store.entries.clear_dirty(["all", "zhengquanshibaowang"])
+        store.entries.clear_dirty(store.entries.dirty_feeds())
     apply(store, entry())  # a duplicate touches no feed
-    assert store.entries.dirty_feeds() == set()
+    assert not store.entries.dirty_feeds()
     apply(store, entry(source="remote", item_id="g", categories=(DF,), content_hash="h2"))
-    assert store.entries.dirty_feeds() == {"all", "dongfangcaifuwang", "zhengquanshibaowang"}
+    assert set(store.entries.dirty_feeds()) == {"all", "dongfangcaifuwang", "zhengquanshibaowang"}
+
+
+def test_a_change_stored_while_a_build_renders_keeps_its_mark(store: Store) -> None:
+    """A build clears only the marks it read before rendering: a change another process stores
+    meanwhile (PostgreSQL workers) marks its feeds and month again, and they stay marked."""
+    apply(store, entry())
+    feeds, months = store.entries.dirty_feeds(), store.entries.dirty_months()  # the build reads them
+    apply(
+        store, entry(key="NW2", item_id="b.md", info_code="NW2", title="另一条", content_hash="h2")
+    )  # meanwhile
+    with store.transaction():  # the build ends
+        store.entries.clear_dirty(feeds)
+        store.entries.clear_dirty_months(months)
+    assert set(store.entries.dirty_feeds()) == {"all", "zhengquanshibaowang"}
+    assert set(store.entries.dirty_months()) == set(months)
+    feeds, months = store.entries.dirty_feeds(), store.entries.dirty_months()  # the next build
+    with store.transaction():
+        store.entries.clear_dirty(feeds)
+        store.entries.clear_dirty_months(months)
+    assert not store.entries.dirty_feeds() and not store.entries.dirty_months()
 
 
 def test_forgetting_a_copy_remerges_from_the_rest(store: Store) -> None:
@@ -349,7 +369,7 @@ def test_a_near_duplicate_fetched_again_stays_a_duplicate(store: Store) -> None:
         store.entries.clear_dirty(store.entries.dirty_feeds())
     events = store.conn.execute("SELECT count(*) FROM events").fetchone()[0]
     assert apply(store, near("guid:b", "other", hours=1)) is Outcome.DUPLICATE
-    assert store.entries.dirty_feeds() == set()
+    assert not store.entries.dirty_feeds()
     assert store.conn.execute("SELECT count(*) FROM events").fetchone()[0] == events
 
 

@@ -139,8 +139,8 @@ def test_the_copy_holds_every_row_and_reads_back_byte_for_byte(on_sqlite: Path, 
     assert [table for table in before if after[table] != before[table]] == []
     # The dirty marks are the SQLite store's, not what the target's triggers would make of every
     # entry copied (`all`, and each entry's month).
-    assert ("zhengquanshibaowang",) in after["dirty_feeds"][1] and ("all",) not in after["dirty_feeds"][1]
-    assert after["dirty_months"][1] == [("2022-01",)]
+    assert ("zhengquanshibaowang", 1) in after["dirty_feeds"][1] and ("all", 1) not in after["dirty_feeds"][1]
+    assert after["dirty_months"][1] == [("2022-01", 1)]
 
     on_pg = pointed_at(on_sqlite, pg_url, "public-pg")
     on_file = pointed_at(on_sqlite, "store/feeds.db", "public-sqlite")

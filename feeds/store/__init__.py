@@ -182,6 +182,10 @@ class Store:
         whether this one may. A SQLite store is one process's already (the run lock)."""
         yield True
 
+    def refresh_statistics(self) -> None:
+        """Let the query planner know the tables' sizes before a build reads them all. SQLite plans
+        these queries well from its indexes alone; PostgreSQL's ``PgStore`` analyzes what grew."""
+
     @property
     def in_transaction(self) -> bool:
         """Whether a write is under way on this connection (the daemon's jobs share it)."""

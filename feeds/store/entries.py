@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache, partial
@@ -414,11 +414,14 @@ class EntryRepo:
         if entry.hidden:
             return
         self._conn.executemany(
-            "INSERT INTO dirty_feeds (slug) VALUES (?) ON CONFLICT DO NOTHING",
+            "INSERT INTO dirty_feeds (slug) VALUES (?) "
+            "ON CONFLICT (slug) DO UPDATE SET marks = dirty_feeds.marks + 1",
             [(slug,) for slug in ("all", *entry.categories)],
         )
         self._conn.execute(
-            "INSERT INTO dirty_months (month) VALUES (?) ON CONFLICT DO NOTHING", (iso(entry.published)[:7],)
+            "INSERT INTO dirty_months (month) VALUES (?) "
+            "ON CONFLICT (month) DO UPDATE SET marks = dirty_months.marks + 1",
+            (iso(entry.published)[:7],),
         )
 
     def _remerge(self, key: str, policy: MergePolicy, now: datetime, notify: bool) -> bool:
@@ -602,11 +605,14 @@ class EntryRepo:
 
     # ---- archives --------------------------------------------------------------------------
 
-    def dirty_months(self) -> set[str]:
-        return {row[0] for row in self._conn.execute("SELECT month FROM dirty_months")}
+    def dirty_months(self) -> dict[str, int]:
+        """Archive months marked for rebuilding, each with its count of marks (``clear_dirty_months``)."""
+        return dict(self._conn.execute("SELECT month, marks FROM dirty_months"))
 
-    def clear_dirty_months(self, months: Iterable[str]) -> None:
-        self._conn.executemany("DELETE FROM dirty_months WHERE month = ?", [(month,) for month in months])
+    def clear_dirty_months(self, marks: Mapping[str, int]) -> None:
+        """Clear the months a build read as ``marks`` and has rendered; one marked again since (a
+        change stored meanwhile, by another process) keeps its mark."""
+        self._conn.executemany("DELETE FROM dirty_months WHERE month = ? AND marks = ?", list(marks.items()))
 
     def months(self, category: str) -> list[str]:
         """The UTC months (``YYYY-MM``) in which the feed's entries were published, oldest first."""
@@ -650,11 +656,14 @@ class EntryRepo:
             "DELETE FROM archive_months WHERE slug = ? AND month = ?", [(slug, m) for m in removed]
         )
 
-    def dirty_feeds(self) -> set[str]:
-        return {row[0] for row in self._conn.execute("SELECT slug FROM dirty_feeds")}
+    def dirty_feeds(self) -> dict[str, int]:
+        """Feeds marked for rebuilding, each with its count of marks (``clear_dirty``)."""
+        return dict(self._conn.execute("SELECT slug, marks FROM dirty_feeds"))
 
-    def clear_dirty(self, slugs: Iterable[str]) -> None:
-        self._conn.executemany("DELETE FROM dirty_feeds WHERE slug = ?", [(slug,) for slug in slugs])
+    def clear_dirty(self, marks: Mapping[str, int]) -> None:
+        """Clear the feeds a build read as ``marks`` and has written; one marked again since keeps
+        its mark (see ``clear_dirty_months``)."""
+        self._conn.executemany("DELETE FROM dirty_feeds WHERE slug = ? AND marks = ?", list(marks.items()))
 
     def recent(self, category: str | None = None, limit: int | None = None) -> list[StoredEntry]:
         """Newest first (published, then key, so ties are ordered the same every time)."""

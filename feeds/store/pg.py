@@ -229,6 +229,19 @@ class PgStore(Store):
         self._others.append(conn)
         return conn
 
+    def refresh_statistics(self) -> None:
+        """ANALYZE the tables a build reads, when never analyzed or grown past twice their size since:
+        a fresh store after a first large ingest (or ``feeds store copy``) has no statistics until
+        autovacuum comes by, and the planner, expecting a handful of rows, picks nested loops over
+        sequential scans, which makes the build's batched reads quadratic."""
+        stale = self.pg.execute(
+            "SELECT c.relname FROM pg_class AS c JOIN pg_stat_user_tables AS s ON s.relid = c.oid "
+            "WHERE c.relname IN ('entries', 'entry_categories', 'copies', 'sources') "
+            "AND (c.reltuples < 0 OR s.n_mod_since_analyze > greatest(1000, c.reltuples))"
+        ).fetchall()
+        for (table,) in stale:
+            self.pg.execute(f"ANALYZE {table}")
+
     @contextmanager
     def exclusive(self, name: str, wait: bool = True) -> Iterator[bool]:
         """A session advisory lock named ``name``, on any machine: taken (waiting for it with

@@ -305,6 +305,26 @@ def _v8() -> str:
     return _ddl(re.sub(r"--[^\n]*", "", V8))
 
 
+# Migration 9 as SQLite's (feeds/store/schema.py, V9): marking again bumps `marks`.
+_V9 = """
+ALTER TABLE dirty_feeds ADD COLUMN marks BIGINT NOT NULL DEFAULT 1;
+ALTER TABLE dirty_months ADD COLUMN marks BIGINT NOT NULL DEFAULT 1;
+CREATE OR REPLACE FUNCTION feeds_mark_feed(slug text) RETURNS void LANGUAGE sql AS
+    $$ INSERT INTO dirty_feeds (slug) VALUES ($1)
+       ON CONFLICT (slug) DO UPDATE SET marks = dirty_feeds.marks + 1 $$;
+CREATE OR REPLACE FUNCTION feeds_mark_month(published text) RETURNS void LANGUAGE sql AS
+    $$ INSERT INTO dirty_months (month) VALUES (substr($1, 1, 7))
+       ON CONFLICT (month) DO UPDATE SET marks = dirty_months.marks + 1 $$;
+CREATE OR REPLACE FUNCTION feeds_entries_updated() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM feeds_mark_feed('all');
+    PERFORM feeds_mark_feed(value) FROM json_array_elements_text(CAST(NEW.categories AS json)) AS c(value);
+    PERFORM feeds_mark_month(NEW.published);
+    PERFORM feeds_mark_month(OLD.published);
+    RETURN NULL;
+END $$;
+"""
+
 BASE = 7  # the version a new PostgreSQL store is created at
 # Append only: MIGRATIONS[v] takes the database to version v (the first, BASE, from nothing).
-MIGRATIONS: dict[int, str] = {BASE: _ddl(_V7_TABLES) + _V7_TRIGGERS + _V7_VERSION, 8: _v8()}
+MIGRATIONS: dict[int, str] = {BASE: _ddl(_V7_TABLES) + _V7_TRIGGERS + _V7_VERSION, 8: _v8(), 9: _V9}

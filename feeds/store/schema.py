@@ -424,10 +424,68 @@ def _v8(conn: sqlite3.Connection) -> None:
     conn.executescript(f"BEGIN;{V8}")
 
 
+V9 = """
+-- Dirty marks count: marking a feed or month again bumps `marks` instead of doing nothing, and a
+-- build clears only the marks it read before rendering (slug and count both unchanged). A change
+-- stored while another process builds (PostgreSQL workers) keeps its mark, and is built next time;
+-- before, the build's clear erased it with the mark the build had read.
+ALTER TABLE dirty_feeds ADD COLUMN marks INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE dirty_months ADD COLUMN marks INTEGER NOT NULL DEFAULT 1;
+DROP TRIGGER entries_inserted_dirty;
+CREATE TRIGGER entries_inserted_dirty AFTER INSERT ON entries WHEN NEW.hidden = 0 BEGIN
+    INSERT INTO dirty_feeds (slug) VALUES ('all')
+        ON CONFLICT (slug) DO UPDATE SET marks = marks + 1;
+END;
+DROP TRIGGER entries_updated_dirty;
+CREATE TRIGGER entries_updated_dirty AFTER UPDATE ON entries BEGIN
+    INSERT INTO dirty_feeds (slug) VALUES ('all')
+        ON CONFLICT (slug) DO UPDATE SET marks = marks + 1;
+    INSERT INTO dirty_feeds (slug) SELECT value FROM json_each(NEW.categories) WHERE true
+        ON CONFLICT (slug) DO UPDATE SET marks = marks + 1;
+END;
+DROP TRIGGER entry_categories_inserted_dirty;
+CREATE TRIGGER entry_categories_inserted_dirty AFTER INSERT ON entry_categories BEGIN
+    INSERT INTO dirty_feeds (slug) VALUES (NEW.slug)
+        ON CONFLICT (slug) DO UPDATE SET marks = marks + 1;
+END;
+DROP TRIGGER entry_categories_deleted_dirty;
+CREATE TRIGGER entry_categories_deleted_dirty AFTER DELETE ON entry_categories BEGIN
+    INSERT INTO dirty_feeds (slug) VALUES (OLD.slug)
+        ON CONFLICT (slug) DO UPDATE SET marks = marks + 1;
+END;
+DROP TRIGGER entries_deleted_dirty;
+CREATE TRIGGER entries_deleted_dirty AFTER DELETE ON entries WHEN OLD.hidden = 0 BEGIN
+    INSERT INTO dirty_feeds (slug) VALUES ('all')
+        ON CONFLICT (slug) DO UPDATE SET marks = marks + 1;
+END;
+DROP TRIGGER entries_inserted_month;
+CREATE TRIGGER entries_inserted_month AFTER INSERT ON entries WHEN NEW.hidden = 0 BEGIN
+    INSERT INTO dirty_months (month) VALUES (substr(NEW.published, 1, 7))
+        ON CONFLICT (month) DO UPDATE SET marks = marks + 1;
+END;
+DROP TRIGGER entries_updated_month;
+CREATE TRIGGER entries_updated_month AFTER UPDATE ON entries BEGIN
+    INSERT INTO dirty_months (month) VALUES (substr(NEW.published, 1, 7))
+        ON CONFLICT (month) DO UPDATE SET marks = marks + 1;
+    INSERT INTO dirty_months (month) VALUES (substr(OLD.published, 1, 7))
+        ON CONFLICT (month) DO UPDATE SET marks = marks + 1;
+END;
+DROP TRIGGER entries_deleted_month;
+CREATE TRIGGER entries_deleted_month AFTER DELETE ON entries WHEN OLD.hidden = 0 BEGIN
+    INSERT INTO dirty_months (month) VALUES (substr(OLD.published, 1, 7))
+        ON CONFLICT (month) DO UPDATE SET marks = marks + 1;
+END;
+"""
+
+
+def _v9(conn: sqlite3.Connection) -> None:
+    conn.executescript(f"BEGIN;{V9}")
+
+
 Migration = Callable[[sqlite3.Connection], None]
 
 # Append only: MIGRATIONS[i] takes the database from version i to i + 1.
-MIGRATIONS: list[Migration] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8]
+MIGRATIONS: list[Migration] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9]
 LATEST = len(MIGRATIONS)
 
 # The tables each version must have: checked after its migration, inside its transaction.
@@ -453,3 +511,4 @@ EXPECTED_TABLES[5] = EXPECTED_TABLES[4]
 EXPECTED_TABLES[6] = EXPECTED_TABLES[5] | {"dirty_months", "archive_months"}
 EXPECTED_TABLES[7] = EXPECTED_TABLES[6]
 EXPECTED_TABLES[8] = EXPECTED_TABLES[7] | {"host_leases"}
+EXPECTED_TABLES[9] = EXPECTED_TABLES[8]
