@@ -398,10 +398,8 @@ class Daemon:
         """Rebuild what the store marked dirty (every output when the config's part in them
         changed: ``pipeline.build_dirty``) and queue WebSub pings for files that changed; first,
         retention deletes what ``feed.retain`` no longer keeps (its feeds are then dirty)."""
-        pipeline.expire(self.config, self.store, datetime.now(UTC))
-        result = pipeline.build_dirty(self.config, self.store)
-        pipeline.announce(self.config, self.store, result)
-        if result.written:
+        result = pipeline.publish_changes(self.config, self.store, datetime.now(UTC))
+        if result is not None and result.written:  # None never comes: a SQLite store's one builder
             log.info("rebuilt %d files", len(result.written))
 
     def _nudge_webhooks(self) -> None:

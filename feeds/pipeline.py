@@ -496,7 +496,7 @@ async def ingest_remote(
     summary = RunSummary()
     policy = merge_policy(config)
     known = KnownCategories(store)
-    with bulk_gc(), contextlib.nullcontext(pool) if pool is not None else LazyPool() as workers:
+    with bulk_gc(), _pool(pool) as workers:
         parse = parse_step(context, workers)
         results = fetch_due(config, store, now, parse, force_all=force_all, sources=sources, gates=gates)
         async with contextlib.aclosing(ready_batches(results, GROUP)) as groups:  # stops fetching on error
@@ -524,9 +524,7 @@ async def ingest_claimed(
     assert claims is not None
     summary, done = RunSummary(), set[str]()
     batch = max(config.fetch.concurrency, 1)
-    with (
-        contextlib.nullcontext(pool) if pool is not None else LazyPool() as workers
-    ):  # one pool for every batch
+    with _pool(pool) as workers:  # one pool for every batch
         while True:
             now = utcnow()
             names = claims.claim(owner, now, config.scheduler.lease, batch, every=force_all, done=done)
@@ -538,6 +536,11 @@ async def ingest_claimed(
             )
             if not until_done:
                 return summary, len(done)
+
+
+def _pool(given: LazyPool | None) -> contextlib.AbstractContextManager[LazyPool]:
+    """The caller's parse pool, left open for its next use; else one of our own, closed after."""
+    return contextlib.nullcontext(given) if given is not None else LazyPool()
 
 
 def _store_fetch(
@@ -703,10 +706,8 @@ def run_cycle(
         summary += ingest_local(config, store, now, progress)
     if config.remote:
         summary += _fetch_remote(config, store, now, force_all)
-    expire(config, store, now)
-    with store.exclusive("build"):
-        result = build_dirty(config, store)
-    announce(config, store, result)
+    result = publish_changes(config, store, now)
+    assert result is not None  # waited for the builder's turn
     delivery = deliver(config, store)
     store.meta.mark_cycle(utcnow())  # what /readyz judges staleness by
     return CycleResult(summary, result, delivery)
@@ -732,6 +733,18 @@ def _fetch_remote(config: Config, store: Storage, now: datetime, force_all: bool
         return summary
 
     return asyncio.run(fetch())
+
+
+def publish_changes(config: Config, store: Storage, now: datetime, wait: bool = True) -> BuildResult | None:
+    """Retention, then the dirty feeds rebuilt and announced to the hub, as the one builder (on a
+    store shared by workers, another process may be building: ``wait`` for it, or else return None)."""
+    with store.exclusive("build", wait=wait) as mine:
+        if not mine:
+            return None
+        expire(config, store, now)
+        result = build_dirty(config, store)
+        announce(config, store, result)
+    return result
 
 
 def announce(config: Config, store: Storage, result: BuildResult) -> None:

@@ -208,16 +208,12 @@ class Worker:
         if not self.clock.build_due(started, idle):
             return
         try:
-            with self.store.exclusive("build", wait=False) as mine:
-                if not mine:
-                    return
-                pipeline.expire(self.expanded, self.store, utcnow())
-                result = pipeline.build_dirty(self.expanded, self.store)
-                pipeline.announce(self.expanded, self.store, result)
+            built = pipeline.publish_changes(self.expanded, self.store, utcnow(), wait=False)
         finally:
             self.clock.built = time.monotonic()
             self.clock.build_took = self.clock.built - started
-        self.store.meta.mark_cycle(utcnow())
+        if built is not None:
+            self.store.meta.mark_cycle(utcnow())
 
     async def _deliver(self) -> None:
         if not self.config.webhooks and not self.config.websub:
