@@ -91,7 +91,7 @@ class SharedHostGates(HostGates):
     def __init__(self, fetch: FetchConfig, turns: HostTurns, recheck: float = 0.2) -> None:
         super().__init__(fetch)
         self._turns = turns
-        self._fetch = fetch
+        self._hold = fetch.timeout + HOLD_MARGIN  # a request never outlives its timeout; nor its turn
         self._recheck = recheck
         self._db_lock = asyncio.Lock()  # one connection: one turn at a time from this process
 
@@ -100,17 +100,10 @@ class SharedHostGates(HostGates):
 
     async def take_turn(self, host: str, now: datetime) -> tuple[str | None, datetime | None]:
         """Wait for this host's turn: the lease token, or when a Retry-After window ends."""
-        hold = self._fetch.timeout + HOLD_MARGIN  # a request never outlives its timeout; nor its lease
         while True:
             async with self._db_lock:
                 turn, token = await asyncio.to_thread(
-                    self._turns.take,
-                    host,
-                    self._fetch.per_host,
-                    self._fetch.per_host_delay,
-                    hold,
-                    now,
-                    self._recheck,
+                    self._turns.take, host, self._per_host, self._delay, self._hold, now, self._recheck
                 )
             if turn.go or turn.deferred_until is not None:
                 return token, turn.deferred_until

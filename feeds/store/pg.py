@@ -122,13 +122,16 @@ def _unreachable(exc: psycopg.Error) -> bool:
     return "FATAL:" not in text or any(reason in text for reason in _PASSING_FATAL)
 
 
+# Every connection's session: autocommit (the store issues BEGIN and COMMIT itself), and parameters
+# rendered client-side, so an untyped ``?`` (``? IS NULL``) reads as SQLite reads it.
+_SESSION: dict[str, Any] = {"autocommit": True, "cursor_factory": psycopg.ClientCursor}
+
+
 def connect(url: str) -> psycopg.Connection[Any]:
     """An autocommit connection that renders parameters client-side (so an untyped ``?``, as in
     ``? IS NULL``, reads as SQLite reads it) and sends flags as integers."""
     try:
-        conn = psycopg.connect(
-            url, autocommit=True, connect_timeout=CONNECT_TIMEOUT, cursor_factory=psycopg.ClientCursor
-        )
+        conn = psycopg.connect(url, connect_timeout=CONNECT_TIMEOUT, **_SESSION)
     except psycopg.Error as exc:
         raise pg_error(shown(url), exc, "cannot connect") from None
     conn.adapters.register_dumper(bool, _BoolAsInt)
@@ -175,8 +178,7 @@ def _readers(url: str, timeout: float) -> ConnectionPool:
                 check=ConnectionPool.check_connection,  # one the server dropped is replaced, not used
                 name="feeds-readers",
                 kwargs={
-                    "autocommit": True,
-                    "cursor_factory": psycopg.ClientCursor,
+                    **_SESSION,
                     "connect_timeout": max(1, round(timeout)),
                     "options": f"-c statement_timeout={int(timeout * 1000)} "
                     "-c default_transaction_read_only=on",
